@@ -1,0 +1,69 @@
+# Two commands matter: `make run` (the embedded default) and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
+DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+RUNTIME_STAMP := $(VENV)/.runtime-$(RUNTIME_HASH)
+DEV_STAMP := $(VENV)/.dev-$(DEV_HASH)
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Requirements are installed again only when requirements*.txt change (the stamp holds their hash).
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.runtime-* && touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.dev-* $(VENV)/.runtime-* && touch $@ $(RUNTIME_STAMP)
+
+venv: $(RUNTIME_STAMP)
+venv-dev: $(DEV_STAMP)
+
+# .mo files are committed; compiling again needs gettext's msgfmt, which a fresh machine may lack.
+messages: venv
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --ignore=.venv --ignore=var -v 0; \
+	else echo "msgfmt not found: using the compiled .mo files from the repository"; fi
+
+migrate: venv
+	$(MANAGE) migrate --noinput -v 0
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: venv messages seed
+	@echo ""
+	@echo "Портал ОМС: http://$(HOST):$(PORT)/  (остановить: Ctrl+C)"
+	@echo "SMS-коды и письма в демо-режиме: http://$(HOST):$(PORT)/dev/outbox/"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: venv-dev messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Production shape: gunicorn + Celery worker + beat on DATABASE_URL / REDIS_URL.
+serve: venv
+	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is not set (postgres://...)"; exit 1)
+	@test -n "$$REDIS_URL" || (echo "REDIS_URL is not set (redis://...)"; exit 1)
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(MANAGE) migrate --noinput
+	DJANGO_SETTINGS_MODULE=portal.settings.production $(MANAGE) collectstatic --noinput -v 0
+	DJANGO_SETTINGS_MODULE=portal.settings.production PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from accounts.constants import AuditEventKind, IdentityLevel, Sex, VerificationStatus
+from accounts.managers import UserManager
+from accounts.validators import validate_snils
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person with an account: a citizen, or a staff member (reviewer, operator, verifier).
+
+    The e-mail is the Django username field (createsuperuser, admin); citizens log in with the
+    phone, the e-mail or the SNILS (accounts.backends).
+    """
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    phone = PhoneNumberField(_("телефон"), unique=True, null=True, blank=True)
+    last_name = models.CharField(_("фамилия"), max_length=100, blank=True)
+    first_name = models.CharField(_("имя"), max_length=100, blank=True)
+    patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
+    birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
+    sex = models.CharField(_("пол"), max_length=10, choices=Sex.choices, blank=True)
+    snils = models.CharField(_("СНИЛС"), max_length=11, unique=True, null=True, blank=True, validators=[validate_snils])
+    identity_level = models.CharField(
+        _("уровень учётной записи"),
+        max_length=20,
+        choices=IdentityLevel.choices,
+        default=IdentityLevel.SIMPLIFIED,
+        db_index=True,
+    )
+    phone_confirmed_at = models.DateTimeField(_("телефон подтверждён"), null=True, blank=True)
+    email_confirmed_at = models.DateTimeField(_("e-mail подтверждён"), null=True, blank=True)
+    identity_confirmed_at = models.DateTimeField(_("личность подтверждена"), null=True, blank=True)
+    # Sessions that started before this moment are ended («выйти на всех устройствах»).
+    sessions_valid_after = models.DateTimeField(null=True, blank=True)
+    is_staff = models.BooleanField(_("сотрудник"), default=False)
+    is_active = models.BooleanField(_("активна"), default=True)
+    date_joined = models.DateTimeField(_("дата регистрации"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("пользователь")
+        verbose_name_plural = _("пользователи")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_identity_confirmed(self) -> bool:
+        return self.identity_level == IdentityLevel.CONFIRMED
+
+
+class IdentityVerification(models.Model):
+    """A citizen's video verification: a selfie video with the open passport, and its data."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_verifications")
+    video = models.FileField(_("видео"), upload_to="verification/%Y/%m/", blank=True)
+    video_content_type = models.CharField(max_length=50, blank=True)
+    video_size = models.PositiveBigIntegerField(default=0)
+    passport_series = models.CharField(_("серия паспорта"), max_length=4)
+    passport_number = models.CharField(_("номер паспорта"), max_length=6)
+    passport_issued_at = models.DateField(_("дата выдачи"))
+    passport_division_code = models.CharField(_("код подразделения"), max_length=7)
+    snils = models.CharField(_("СНИЛС"), max_length=11, validators=[validate_snils])
+    status = models.CharField(
+        _("статус"),
+        max_length=20,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.PENDING,
+        db_index=True,
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("верификатор"),
+    )
+    refusal_reason = models.TextField(_("причина отказа"), blank=True)
+    submitted_at = models.DateTimeField(_("отправлено"), default=timezone.now)
+    decided_at = models.DateTimeField(_("решение принято"), null=True, blank=True)
+    video_deleted_at = models.DateTimeField(_("видео удалено"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("видеоверификация")
+        verbose_name_plural = _("видеоверификации")
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status=VerificationStatus.PENDING),
+                name="one_pending_verification_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Видеоверификация №{self.pk}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of security events. Never holds passwords, codes or full numbers."""
+
+    at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("событие"), max_length=40, choices=AuditEventKind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("кто"),
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("чья учётная запись"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP-адрес"), null=True, blank=True)
+    user_agent = models.CharField(_("браузер"), max_length=300, blank=True)
+    details = models.JSONField(_("подробности"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("событие журнала безопасности")
+        verbose_name_plural = _("журнал безопасности")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.at:%d.%m.%Y %H:%M}"
+
+
+class ContactConfirmation(models.Model):
+    """A code sent by SMS (or a link by e-mail) to prove the person holds a phone or mailbox.
+
+    Only a hash of the code is stored. Used by registration and by a change of phone/e-mail.
+    """
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Телефон")
+        EMAIL = "email", _("E-mail")
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration", _("Регистрация")
+        CONTACT_CHANGE = "contact_change", _("Смена контакта")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.REGISTRATION)
+    target = models.CharField(_("телефон или e-mail"), max_length=254)
+    code_hash = models.CharField(max_length=128, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("подтверждение контакта")
+        verbose_name_plural = _("подтверждения контактов")
+        indexes = [models.Index(fields=["user", "channel", "confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} — {self.get_purpose_display()}"
+
+
+class KnownDevice(models.Model):
+    """A browser the user has logged in from (a long-lived random cookie, stored hashed).
+
+    A login from a browser not in this table alerts the phone and the e-mail.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices")
+    token_hash = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("известное устройство")
+        verbose_name_plural = _("известные устройства")
+        constraints = [models.UniqueConstraint(fields=["user", "token_hash"], name="known_device_unique")]
+
+    def __str__(self) -> str:
+        return self.user_agent[:60] or f"Устройство №{self.pk}"

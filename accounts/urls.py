@@ -1,0 +1,11 @@
+"""accounts URLs, one module per topic so each can change on its own."""
+
+from django.urls import include, path
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", include("accounts.login_urls")),
+    path("register/", include("accounts.registration_urls")),
+    path("identity/", include("accounts.verification_urls")),
+]

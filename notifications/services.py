@@ -1,0 +1,180 @@
+"""The one way other apps tell people things: ``notify()``; and the delivery of the outbox.
+
+Templates per event live in templates/notifications/<event>/{subject.txt, body.txt, body.html,
+sms.txt}; a missing sms.txt means the event sends no SMS, a missing body.txt no e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.backends.sms import SmsError, get_sms_backend
+from notifications.constants import MAX_ATTEMPTS, Channel, DeliveryStatus
+from notifications.models import Notification, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+def _render_optional(template: str, context: dict[str, Any]) -> str | None:
+    try:
+        return render_to_string(template, context).strip()
+    except TemplateDoesNotExist:
+        return None
+
+
+def notify(
+    *,
+    user,
+    event: str,
+    context: dict[str, Any] | None = None,
+    dedupe_key: str,
+    inbox: bool = True,
+    email: bool = True,
+    sms: bool = True,
+    email_to: str | None = None,
+    phone_to: str | None = None,
+    sensitive: bool = False,
+    link: str = "",
+) -> list[OutboundMessage]:
+    """Write the inbox row and the outbound rows for `event`; deliver them after commit.
+
+    Must run inside the transaction of the change that caused it (or autocommit). Idempotent by
+    `dedupe_key`: a second call with the same key writes nothing. Schedules
+    `outbound_deliver_task` for each new message.
+    """
+    from notifications.tasks import outbound_deliver_task
+    from portal.tasking import enqueue_on_commit
+
+    context = {
+        "user": user,
+        "portal_url": settings.PORTAL_BASE_URL,
+        "hotline": settings.HOTLINE_PHONE,
+        **(context or {}),
+    }
+    base = f"notifications/{event}"
+    subject = _render_optional(f"{base}/subject.txt", context) or ""
+    created: list[OutboundMessage] = []
+    with transaction.atomic():
+        if inbox and getattr(user, "pk", None):
+            Notification.objects.get_or_create(
+                dedupe_key=dedupe_key,
+                defaults={
+                    "recipient": user,
+                    "event": event,
+                    "title": subject[:200],
+                    "body": _render_optional(f"{base}/inbox.txt", context)
+                    or _render_optional(f"{base}/body.txt", context)
+                    or "",
+                    "link": link,
+                },
+            )
+        targets = []
+        if email:
+            targets.append((Channel.EMAIL, email_to or getattr(user, "email", "")))
+        if sms:
+            targets.append((Channel.SMS, phone_to or str(getattr(user, "phone", "") or "")))
+        for channel, recipient in targets:
+            if not recipient:
+                continue
+            if channel == Channel.EMAIL:
+                body = _render_optional(f"{base}/body.txt", context)
+                html = _render_optional(f"{base}/body.html", context) or ""
+            else:
+                body = _render_optional(f"{base}/sms.txt", context)
+                html = ""
+            if body is None:
+                continue
+            message, was_created = OutboundMessage.objects.get_or_create(
+                dedupe_key=f"{dedupe_key}:{channel}",
+                defaults={
+                    "channel": channel,
+                    "event": event,
+                    "recipient": recipient,
+                    "user": user if getattr(user, "pk", None) else None,
+                    "subject": subject[:200],
+                    "body": body,
+                    "body_html": html,
+                    "is_sensitive": sensitive,
+                },
+            )
+            if was_created:
+                created.append(message)
+                enqueue_on_commit(outbound_deliver_task, message.pk)
+    return created
+
+
+def outbound_deliver(*, message_id: int) -> str:
+    """Send one pending message. Safe to run twice: a claimed or finished row is left alone.
+
+    Transient errors back off (1, 2, 4, 8 minutes) up to MAX_ATTEMPTS; permanent ones fail at once.
+    Returns the final status.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update().filter(pk=message_id, status=DeliveryStatus.PENDING).first()
+        )
+        if message is None:
+            return "skipped"
+        message.attempts += 1
+        try:
+            _send(message)
+        except SmsError as error:
+            message.last_error = str(error)[:1000]
+            if error.transient and message.attempts < MAX_ATTEMPTS:
+                message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
+            else:
+                message.status = DeliveryStatus.FAILED
+        except OSError as error:  # SMTP and socket errors: transient
+            message.last_error = str(error)[:1000]
+            if message.attempts < MAX_ATTEMPTS:
+                message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
+            else:
+                message.status = DeliveryStatus.FAILED
+        else:
+            message.status = DeliveryStatus.SENT
+            message.sent_at = now
+            message.last_error = ""
+            if message.is_sensitive:
+                message.body = "[стёрто после отправки]"
+                message.body_html = ""
+        message.save(
+            update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at", "body", "body_html"]
+        )
+        return message.status
+
+
+def _send(message: OutboundMessage) -> None:
+    if message.channel == Channel.SMS:
+        get_sms_backend().send(message.recipient, message.body)
+        return
+    email = EmailMultiAlternatives(
+        subject=message.subject, body=message.body, to=[message.recipient], from_email=settings.DEFAULT_FROM_EMAIL
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    email.send(fail_silently=False)
+
+
+def outbound_pending_ids(*, limit: int = 500) -> list[int]:
+    return list(
+        OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notification_mark_read(*, user, notification_id: int) -> bool:
+    updated = Notification.objects.filter(pk=notification_id, recipient=user, read_at=None).update(
+        read_at=timezone.now()
+    )
+    return updated == 1

@@ -1,0 +1,17 @@
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(acks_late=True, soft_time_limit=30, time_limit=45)
+def outbound_deliver_task(message_id: int) -> str:
+    return services.outbound_deliver(message_id=message_id)
+
+
+@shared_task(soft_time_limit=50, time_limit=60)
+def outbound_deliver_pending_task() -> int:
+    """The sweep: sends what a broker outage or a dead worker left pending."""
+    ids = services.outbound_pending_ids()
+    for message_id in ids:
+        services.outbound_deliver(message_id=message_id)
+    return len(ids)

@@ -1,0 +1,35 @@
+import datetime
+
+import factory
+
+from oms_policy.models import InsuranceCompany, Policy, Region
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    code = "45"
+    name = "г. Москва"
+
+
+class InsuranceCompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InsuranceCompany
+        django_get_or_create = ("federal_code",)
+
+    federal_code = factory.Sequence(lambda n: f"45{900 + n % 100:03d}")
+    name = "СОГАЗ-Мед"
+    region = factory.SubFactory(RegionFactory)
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Policy
+
+    holder = factory.SubFactory("accounts.tests.factories.CitizenFactory")
+    enp = "8451999122899990"
+    insurance_company = factory.SubFactory(InsuranceCompanyFactory)
+    region = factory.SelfAttribute("insurance_company.region")
+    issued_on = datetime.date(2020, 3, 1)

@@ -1,0 +1,59 @@
+"""Settings for pytest: the same base, made fast and isolated.
+
+DATABASE_URL picks PostgreSQL (CI) or falls back to SQLite. REDIS_URL, when set, backs the cache
+with a Redis database of its own (TEST_REDIS_DB, 15 by default) that the tests flush; Celery stays
+eager unless a test starts a real worker (see portal/tests/test_celery_worker.py).
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REDIS_URL, VAR_DIR
+from .envvars import env_int, env_str
+
+DEBUG = False
+SHOW_DEV_OUTBOX = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A test that starts a worker points these at files it can read (the worker is another process).
+SMS_BACKEND = env_str("TEST_SMS_BACKEND", "notifications.backends.sms.LocmemSmsBackend")
+OUTBOX_DIR = Path(env_str("TEST_OUTBOX_DIR", str(VAR_DIR / "test-outbox")))
+PRIVATE_STORAGE_ROOT = VAR_DIR / "test-private"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT), "base_url": None},
+    },
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_STORAGE_ROOT), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = PRIVATE_STORAGE_ROOT
+
+TEST_REDIS_DB = env_int("TEST_REDIS_DB", 15)
+if REDIS_URL:
+    parts = urlsplit(REDIS_URL)
+    TEST_REDIS_URL = urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": "oms-test",
+        }
+    }
+else:
+    TEST_REDIS_URL = ""
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests run tasks in-process unless they start a worker; the broker URL still points at Redis so
+# a test that starts a worker talks to the real one.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+# SQLite tests use a file, not memory, so that a worker or live server process can share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+AXES_ENABLED = True
