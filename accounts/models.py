@@ -207,3 +207,111 @@ class KnownDevice(models.Model):
 
     def __str__(self) -> str:
         return self.user_agent[:60] or f"Устройство №{self.pk}"
+
+
+# --- second factors (django-otp devices) ----------------------------------------------------------
+# django-otp's SideChannelDevice and StaticToken keep codes in plain text; a database leak would then
+# hand out working codes. These devices keep only a keyed hash (HMAC-SHA256 with SECRET_KEY): codes
+# are short, so an unkeyed hash could be reversed by trying every value, a keyed one cannot without
+# the key. Rotating SECRET_KEY therefore voids pending SMS codes and backup codes (new ones are made).
+
+
+def otp_code_hash(*, device_key: str, code: str) -> str:
+    """Keyed hash of a one-time code, bound to one device so equal codes hash differently."""
+    import hashlib
+    import hmac
+
+    message = f"{device_key}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+from datetime import timedelta  # noqa: E402
+
+from django_otp.models import Device, SideChannelDevice  # noqa: E402
+
+
+class SmsDevice(SideChannelDevice):
+    """SMS codes to the account's confirmed phone: 6 digits, 10 minutes, 5 wrong tries per code.
+
+    The inherited `token` column stays empty; `token_hash` holds the keyed hash instead. The rules
+    themselves (resend pause, failures kept across a resend) live in accounts.second_factor.
+    """
+
+    token_hash = models.CharField(max_length=64, blank=True)
+    failure_count = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS-коды")
+        verbose_name_plural = _("SMS-коды")
+
+    def generate_token(self, length: int = 6, valid_secs: int = 600, commit: bool = True) -> str:  # type: ignore[override]
+        """Make a new code, keep only its hash, and return the code so the caller can send it."""
+        import secrets
+
+        code = f"{secrets.randbelow(10**length):0{length}d}"
+        now = timezone.now()
+        self.token = None
+        self.token_hash = otp_code_hash(device_key=f"sms:{self.pk}", code=code)
+        self.valid_until = now + timedelta(seconds=valid_secs)
+        self.last_sent_at = now
+        if commit:
+            self.save(update_fields=["token", "token_hash", "valid_until", "last_sent_at", "failure_count"])
+        return code
+
+    def verify_token(self, token: str) -> bool:  # type: ignore[override]
+        """True once for the right, unexpired code; every wrong try counts, 5 spend the code."""
+        import hmac
+
+        limit = settings.SMS_CODE_MAX_FAILURES
+        now = timezone.now()
+        if not self.token_hash or now >= self.valid_until or self.failure_count >= limit:
+            return False
+        expected = otp_code_hash(device_key=f"sms:{self.pk}", code=str(token).strip())
+        if hmac.compare_digest(expected, self.token_hash):
+            self.token_hash = ""
+            self.valid_until = now
+            self.failure_count = 0
+            self.save(update_fields=["token_hash", "valid_until", "failure_count"])
+            return True
+        self.failure_count += 1
+        self.save(update_fields=["failure_count"])
+        return False
+
+
+class BackupCodeDevice(Device):
+    """A set of ten backup codes, shown once; each is usable once. Only hashes are kept."""
+
+    class Meta:
+        verbose_name = _("резервные коды")
+        verbose_name_plural = _("резервные коды")
+
+    def verify_token(self, token: str) -> bool:
+        code = "".join(ch for ch in str(token).upper() if ch.isalnum())
+        if not code:
+            return False
+        used = (
+            BackupCode.objects.filter(
+                device=self, code_hash=otp_code_hash(device_key=f"backup:{self.pk}", code=code), used_at=None
+            ).update(used_at=timezone.now())
+            == 1
+        )
+        return used
+
+    @property
+    def unused_count(self) -> int:
+        return self.codes.filter(used_at=None).count()
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("резервный код")
+        verbose_name_plural = _("резервные коды")
+        constraints = [models.UniqueConstraint(fields=["device", "code_hash"], name="backup_code_unique")]
+
+    def __str__(self) -> str:
+        return f"Резервный код №{self.pk}"

@@ -1,1 +1,9 @@
-urlpatterns = []
+"""Identity confirmation by video (included at /accounts/identity/ in the «accounts» namespace)."""
+
+from django.urls import path
+
+from accounts import verification_views
+
+urlpatterns = [
+    path("", verification_views.identity, name="identity"),
+]

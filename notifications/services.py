@@ -81,7 +81,9 @@ def notify(
         if email:
             targets.append((Channel.EMAIL, email_to or getattr(user, "email", "")))
         if sms:
-            targets.append((Channel.SMS, phone_to or str(getattr(user, "phone", "") or "")))
+            # Gateways take E.164 (+79161234567), not the display format.
+            phone = getattr(user, "phone", None)
+            targets.append((Channel.SMS, phone_to or (phone.as_e164 if phone else "")))
         for channel, recipient in targets:
             if not recipient:
                 continue

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_site import PortalAdminSite
 from portal import views
+
+# Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/admin_site.py).
+admin.site.__class__ = PortalAdminSite
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -14,10 +14,12 @@ GROUP_PERMISSIONS = {
         ("oms_policy", "region", "view_region"),
         ("oms_policy", "insurancecompany", "view_insurancecompany"),
     ],
-    # Support operators look requests up by number and read accounts; they change nothing.
+    # Support operators look requests up by number and read accounts; they change nothing. They read
+    # the security log, to answer "I'm locked out" or "was that login me?".
     "support_operators": [
         ("accounts", "user", "view_user"),
         ("oms_policy", "policy", "view_policy"),
+        ("accounts", "auditevent", "view_auditevent"),
     ],
     # Identity verifiers watch verification videos and confirm or refuse them.
     "identity_verifiers": [

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Ends sessions past the 12-hour cap or started before «выйти на всех устройствах».
+    "accounts.middleware.SessionLimitsMiddleware",
     # axes must be last: it turns lock-outs raised by the authentication backend into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +132,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.outbound_deliver_pending_task",
         "schedule": 60.0,
     },
+    "accounts-identity-video-purge": {"task": "accounts.tasks.identity_video_purge_task", "schedule": 3600.0},
 }
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -267,7 +270,47 @@ SMS_LIMIT_PER_IP_PER_HOUR = env_int("SMS_LIMIT_PER_IP_PER_HOUR", 20, minimum=1)
 SMS_LIMIT_PER_DAY = env_int("SMS_LIMIT_PER_DAY", 10000, minimum=1)
 
 # --- accounts: login and second factors ----------------------------------------------------------
+# Second factors (accounts.second_factor): SMS codes, TOTP apps, backup codes.
+SMS_CODE_VALID_SECONDS = 10 * 60
+SMS_CODE_MAX_FAILURES = 5  # wrong tries per code; the next try is refused even with the right code
+SMS_CODE_RESEND_SECONDS = 60
+BACKUP_CODES_COUNT = 10
+# django-otp's own TOTP back-off (1, 2, 4 … s, growing without bound) is replaced by the per-account
+# limit below, which also covers SMS and backup codes and resets on success.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Per account, across every factor: this many wrong codes in the window lock the second factor.
+SECOND_FACTOR_FAILURE_LIMIT = env_int("SECOND_FACTOR_FAILURE_LIMIT", 10, minimum=1)
+SECOND_FACTOR_FAILURE_WINDOW_SECONDS = 15 * 60
+# Between the password step and the second factor (the pending login lives in the session).
+LOGIN_PENDING_SECONDS = 10 * 60
+# Re-entering the password opens the «Безопасность» page for this long.
+REAUTH_VALID_SECONDS = 5 * 60
+# The session-timeout dialog (WCAG 2.2.1) warns this many seconds before the idle timeout.
+SESSION_TIMEOUT_WARNING_SECONDS = env_int("SESSION_TIMEOUT_WARNING_SECONDS", 120, minimum=10)
+# Long-lived random cookie that recognises a browser (its sha256 lives in accounts.KnownDevice).
+KNOWN_DEVICE_COOKIE_NAME = "oms_device"
+KNOWN_DEVICE_COOKIE_AGE = 400 * 24 * 60 * 60
+NOT_ME_LINK_MAX_AGE = 24 * 60 * 60
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# django-axes: the cool-off grows with each lock-out of the same login within a day (15 min, 1 h, 6 h),
+# and the login is normalised so "+7 916…", "8916…" and the e-mail of one account count together.
+AXES_COOLOFF_TIME = "accounts.lockout.axes_cool_off"
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (axes would default to USERNAME_FIELD, "email")
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.axes_lockout_response"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 # --- accounts: registration and contacts -----------------------------------------------------
+# SMS codes for registration and a change of phone follow the login codes' rules above
+# (SMS_CODE_VALID_SECONDS, SMS_CODE_MAX_FAILURES, SMS_CODE_RESEND_SECONDS). E-mail links:
+CONTACT_EMAIL_LINK_MAX_AGE = env_int("CONTACT_EMAIL_LINK_MAX_AGE", 48 * 60 * 60, minimum=60 * 60)
+# A registration started but not finished (code not entered) is forgotten after this long.
+REGISTRATION_PENDING_SECONDS = 60 * 60
+# Only tests turn this on: lets HttpSmsBackend talk plain http:// to a gateway on 127.0.0.1.
+SMS_HTTP_ALLOW_INSECURE_LOCALHOST = False
 
 # --- accounts: identity verification and staff ------------------------------------------------
+# A selfie video with the open passport: at most this many bytes (50 MB), webm or mp4 only.
+IDENTITY_VIDEO_MAX_BYTES = env_int("IDENTITY_VIDEO_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+# Videos are personal data kept only as long as a dispute about the decision is plausible.
+IDENTITY_VIDEO_RETENTION_DAYS = env_int("IDENTITY_VIDEO_RETENTION_DAYS", 30, minimum=1)

@@ -43,7 +43,7 @@ def test_sms_is_delivered_by_a_real_worker_after_commit(celery_worker, citizen):
     files = list((celery_worker / "sms").glob("*.json"))
     assert len(files) == 1
     record = json.loads(files[0].read_text(encoding="utf-8"))
-    assert record["to"] == str(citizen.phone)
+    assert record["to"] == citizen.phone.as_e164
     assert "Портал ОМС" in record["text"]
     assert OutboundMessage.objects.filter(event="demo_ping").count() == 1
 

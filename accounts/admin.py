@@ -1,0 +1,391 @@
+"""Staff admin for accounts: users, the identity-verification queue, and the read-only audit log.
+
+The admin site itself (second factor by TOTP only) is accounts.admin_site.PortalAdminSite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from django.contrib import admin, messages
+from django.contrib.admin import DateFieldListFilter
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
+from accounts.constants import VerificationStatus
+from accounts.models import AuditEvent, IdentityVerification, User
+from accounts.verification_services import (
+    identity_verification_confirm,
+    identity_verification_refuse,
+    identity_video_delete,
+)
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 64 * 1024
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts: staff look people up by e-mail, phone, SNILS or name; only a superuser changes them."""
+
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    list_display = ("email", "full_name", "phone", "identity_level", "is_staff", "is_active", "date_joined")
+    list_filter = ("identity_level", "is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "phone", "snils", "last_name", "first_name", "patronymic")
+    search_help_text = gettext_lazy("Поиск по e-mail, телефону, СНИЛС (только цифры) или ФИО")
+    ordering = ("-date_joined",)
+    filter_horizontal = ("groups", "user_permissions")
+    # The level changes only through verification (identity_verification_confirm) and registration.
+    readonly_fields = (
+        "password_status",
+        "identity_level",
+        "phone_confirmed_at",
+        "email_confirmed_at",
+        "identity_confirmed_at",
+        "last_login",
+        "date_joined",
+        "sessions_valid_after",
+    )
+    fieldsets = (
+        (None, {"fields": ("email", "password_status")}),
+        (
+            gettext_lazy("Личные данные"),
+            {"fields": ("last_name", "first_name", "patronymic", "birth_date", "sex", "phone", "snils")},
+        ),
+        (
+            gettext_lazy("Подтверждение"),
+            {"fields": ("identity_level", "phone_confirmed_at", "email_confirmed_at", "identity_confirmed_at")},
+        ),
+        (
+            gettext_lazy("Доступ"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (gettext_lazy("Даты"), {"fields": ("last_login", "date_joined", "sessions_valid_after")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+
+    @admin.display(description=gettext_lazy("ФИО"))
+    def full_name(self, obj: User) -> str:
+        return obj.full_name
+
+    @admin.display(description=gettext_lazy("Пароль"))
+    def password_status(self, obj: User) -> str:
+        """Whether a password is set, never the hash (not even its algorithm or salt).
+
+        The link leads to Django's password form, which checks change_user itself.
+        """
+        if not obj.pk:
+            return "—"
+        text = _("задан") if obj.has_usable_password() else _("не задан")
+        url = reverse("admin:auth_user_password_change", args=[obj.pk])
+        return format_html('{} — <a href="{}">{}</a>', text, url, _("сменить пароль"))
+
+
+# --- identity verification ----------------------------------------------------------------------
+
+
+def _stream(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    try:
+        handle.seek(start)
+        left = length
+        while left > 0:
+            chunk = handle.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _private_video_response(*, verification: IdentityVerification, range_header: str) -> HttpResponse:
+    """Serve a verification video inline, never cached, never sniffed; with a single byte Range."""
+    field = verification.video
+    size = field.size
+    content_type = verification.video_content_type or "application/octet-stream"
+    extension = "webm" if content_type == "video/webm" else "mp4"
+    match = _RANGE.match(range_header.strip()) if range_header else None
+    if match and (match[1] or match[2]):
+        if match[1]:
+            start = int(match[1])
+            end = min(int(match[2]), size - 1) if match[2] else size - 1
+        else:
+            start, end = max(0, size - int(match[2])), size - 1
+        if start >= size or start > end:
+            response: HttpResponse = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+        else:
+            response = StreamingHttpResponse(
+                _stream(field.open("rb"), start, end - start + 1), status=206, content_type=content_type
+            )
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+            response["Content-Length"] = str(end - start + 1)
+    else:
+        response = FileResponse(field.open("rb"), content_type=content_type)
+        response["Content-Length"] = str(size)
+    response["Content-Disposition"] = f'inline; filename="identity-{verification.pk}.{extension}"'
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(admin.ModelAdmin):
+    """The verifiers' queue: pending first, oldest first; video beside the data; Confirm / Refuse."""
+
+    change_form_template = "admin/accounts/identityverification/change_form.html"
+    list_display = ("id", "citizen", "submitted_at", "status", "verifier", "decided_at", "video_state")
+    list_display_links = ("id", "citizen")
+    list_filter = ("status", ("submitted_at", DateFieldListFilter))
+    search_fields = ("user__email", "user__last_name", "user__first_name")
+    search_help_text = gettext_lazy("Поиск по e-mail или фамилии гражданина")
+    list_select_related = ("user", "verifier")
+    list_per_page = 50
+    actions = ["delete_videos_now"]
+    fieldsets = (
+        (gettext_lazy("Гражданин"), {"fields": ("citizen_details",)}),
+        (gettext_lazy("Видео"), {"fields": ("video_player", "video_info")}),
+        (
+            gettext_lazy("Паспорт и СНИЛС — сверьте с видео"),
+            {
+                "fields": (
+                    "passport_series",
+                    "passport_number",
+                    "passport_issued_at",
+                    "passport_division_code",
+                    "snils_display",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Решение"),
+            {"fields": ("status", "submitted_at", "verifier", "decided_at", "refusal_reason", "video_deleted_at")},
+        ),
+    )
+    readonly_fields = (
+        "citizen_details",
+        "video_player",
+        "video_info",
+        "passport_series",
+        "passport_number",
+        "passport_issued_at",
+        "passport_division_code",
+        "snils_display",
+        "status",
+        "submitted_at",
+        "verifier",
+        "decided_at",
+        "refusal_reason",
+        "video_deleted_at",
+    )
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        # The queue: pending first, the oldest first (a column header click still re-sorts).
+        pending_first = Case(
+            When(status=VerificationStatus.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return [pending_first.asc(), "submitted_at", "pk"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # citizens submit on their own page
+
+    def has_delete_permission(self, request: HttpRequest, obj: IdentityVerification | None = None) -> bool:
+        return False  # decisions are evidence; the video alone goes after the retention period
+
+    # --- columns and read-only fields ---
+
+    @admin.display(description=gettext_lazy("Гражданин"), ordering="user__last_name")
+    def citizen(self, obj: IdentityVerification) -> str:
+        return obj.user.full_name or obj.user.email
+
+    @admin.display(description=gettext_lazy("Видео"))
+    def video_state(self, obj: IdentityVerification) -> str:
+        if obj.video_deleted_at:
+            return _("удалено")
+        return _("есть") if obj.video else _("нет")
+
+    @admin.display(description=gettext_lazy("Данные учётной записи"))
+    def citizen_details(self, obj: IdentityVerification) -> str:
+        user = obj.user
+        birth = user.birth_date.strftime("%d.%m.%Y") if user.birth_date else _("не указана")
+        return format_html(
+            "{}<br>{}: {}<br>{}: {}<br>{}: {}",
+            user.full_name or "—",
+            _("Дата рождения"),
+            birth,
+            _("E-mail"),
+            user.email,
+            _("Учётная запись"),
+            user.get_identity_level_display(),
+        )
+
+    @admin.display(description=gettext_lazy("Видео с паспортом"))
+    def video_player(self, obj: IdentityVerification) -> str:
+        if obj.video_deleted_at or not obj.video:
+            when = obj.video_deleted_at.strftime("%d.%m.%Y") if obj.video_deleted_at else "—"
+            return format_html("{} {}", _("Видео удалено по сроку хранения:"), when)
+        url = reverse("admin:accounts_identityverification_video", args=[obj.pk])
+        return format_html(
+            '<video controls preload="metadata" width="480" src="{}" aria-label="{}"></video>'
+            '<br><a href="{}" target="_blank" rel="noopener">{}</a>',
+            url,
+            _("Видео гражданина с паспортом"),
+            url,
+            _("Открыть видео в новой вкладке"),
+        )
+
+    @admin.display(description=gettext_lazy("Файл"))
+    def video_info(self, obj: IdentityVerification) -> str:
+        return f"{obj.video_content_type or '—'}, {filesizeformat(obj.video_size)}"
+
+    @admin.display(description=gettext_lazy("СНИЛС"))
+    def snils_display(self, obj: IdentityVerification) -> str:
+        digits = obj.snils
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}" if len(digits) == 11 else digits
+
+    # --- pages ---
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/video/", wrap(require_safe(self.video_view)), name="accounts_identityverification_video"),
+            path(
+                "<int:pk>/confirm/", wrap(require_POST(self.confirm_view)), name="accounts_identityverification_confirm"
+            ),
+            path("<int:pk>/refuse/", wrap(require_POST(self.refuse_view)), name="accounts_identityverification_refuse"),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            # Nothing here is edited by hand: status moves only through Confirm / Refuse.
+            raise PermissionDenied
+        obj = self.get_object(request, object_id) if object_id else None
+        can_decide = (
+            obj is not None
+            and obj.status == VerificationStatus.PENDING
+            and self.has_change_permission(request, obj)
+            and obj.user_id != request.user.pk
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            "can_decide": can_decide,
+            "refusal_form": RefusalForm(),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _change_url(pk: int) -> str:
+        return reverse("admin:accounts_identityverification_change", args=[pk])
+
+    def video_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The video, for staff with view_identityverification only (the citizen never gets a URL)."""
+        verification = get_object_or_404(IdentityVerification, pk=pk)
+        if not self.has_view_permission(request, verification):
+            raise PermissionDenied
+        if not verification.video or verification.video_deleted_at:
+            raise Http404(_("Видео удалено."))
+        return _private_video_response(verification=verification, range_header=request.headers.get("Range", ""))
+
+    def _decided_redirect(self, request: HttpRequest) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:accounts_identityverification_changelist"))
+
+    def confirm_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        verification = get_object_or_404(IdentityVerification, pk=pk)
+        if not self.has_change_permission(request, verification):
+            raise PermissionDenied
+        try:
+            decided = identity_verification_confirm(verification=verification, verifier=request.user, request=request)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(pk))
+        self.message_user(
+            request, _("Личность подтверждена: %(name)s.") % {"name": decided.user.full_name}, messages.SUCCESS
+        )
+        return self._decided_redirect(request)
+
+    def refuse_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        verification = get_object_or_404(IdentityVerification, pk=pk)
+        if not self.has_change_permission(request, verification):
+            raise PermissionDenied
+        form = RefusalForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, " ".join(form.errors["reason"]), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(pk))
+        try:
+            decided = identity_verification_refuse(
+                verification=verification, verifier=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(pk))
+        self.message_user(request, _("Отказ сохранён: %(name)s.") % {"name": decided.user.full_name}, messages.SUCCESS)
+        return self._decided_redirect(request)
+
+    @admin.action(
+        description=gettext_lazy("Удалить видео сейчас (только по принятым решениям)"), permissions=["change"]
+    )
+    def delete_videos_now(self, request: HttpRequest, queryset: QuerySet[IdentityVerification]) -> None:
+        deleted, skipped = 0, []
+        now = timezone.now()
+        for verification in queryset:
+            if identity_video_delete(verification_id=verification.pk, now=now):
+                deleted += 1
+            else:
+                skipped.append(str(verification.pk))
+        self.message_user(request, _("Удалено видео: %(count)d.") % {"count": deleted}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _("Пропущены №%(ids)s: решение ещё не принято или видео уже удалено.") % {"ids": ", №".join(skipped)},
+                messages.WARNING,
+            )
+
+
+# --- audit log ----------------------------------------------------------------------------------
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The security log: staff with view_auditevent read it; nobody, not even a superuser, edits it."""
+
+    list_display = ("at", "kind", "actor", "subject", "ip_address")
+    list_filter = ("kind", ("at", DateFieldListFilter))
+    date_hierarchy = "at"
+    search_fields = ("subject__email", "actor__email")
+    search_help_text = gettext_lazy("Поиск по e-mail сотрудника или владельца учётной записи")
+    list_select_related = ("actor", "subject")
+    list_per_page = 100
+    fields = ("at", "kind", "actor", "subject", "ip_address", "user_agent", "details")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

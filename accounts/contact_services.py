@@ -1,0 +1,483 @@
+"""Proving a phone or a mailbox, and changing them: codes by SMS, signed links by e-mail.
+
+Shared by registration (accounts.registration_services) and by the change of phone or e-mail.
+Codes are stored only as a keyed hash (HMAC-SHA256 with SECRET_KEY): a six-digit code under a plain
+hash would be reversed by trying all million values. E-mail links are signed (django.core.signing)
+and point at a ContactConfirmation row, whose `confirmed_at` makes each link single-use.
+
+A change of contact (NIST 800-63B §6.1.2.3, «changing the phone or e-mail needs the password and
+a second factor, and the old contact is told»): the view checks the password and the second factor
+(accounts.second_factor), then `contact_change_start` sends a code / link to the NEW contact; only
+when that is confirmed does the change take effect, and the OLD contact is told.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from accounts.constants import AuditEventKind, IdentityLevel
+from accounts.models import ContactConfirmation, User
+from accounts.services import audit_record, mask_phone, request_ip
+from accounts.sms_limits import sms_send_allowed
+
+Channel = ContactConfirmation.Channel
+Purpose = ContactConfirmation.Purpose
+
+_CODE_SALT = "accounts.contact_services.code"
+_LINK_SALT = "accounts.contact_services.email-link"
+
+
+# --- codes ---------------------------------------------------------------------------------------
+
+
+def contact_code_generate() -> str:
+    """Six random digits from the OS's CSPRNG."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def contact_code_hash(*, purpose: str, target: str, code: str) -> str:
+    """Keyed hash of a code, bound to what it proves, so one code never confirms anything else."""
+    return salted_hmac(_CODE_SALT, f"{purpose}:{target}:{code}", algorithm="sha256").hexdigest()
+
+
+def contact_code_matches(*, purpose: str, target: str, code: str, code_hash: str) -> bool:
+    code = "".join((code or "").split())
+    if not code_hash or not code:
+        return False
+    return hmac.compare_digest(contact_code_hash(purpose=purpose, target=target, code=code), code_hash)
+
+
+def mask_email(email: str) -> str:
+    """anna.ivanova@mail.ru -> a***a@mail.ru: recognisable to its owner, not readable by others."""
+    local, _sep, domain = (email or "").partition("@")
+    if not domain:
+        return "***"
+    shown = f"{local[0]}***{local[-1]}" if len(local) > 2 else f"{local[:1]}***"
+    return f"{shown}@{domain}"
+
+
+def identity_level_refresh(*, user: User) -> None:
+    """A «упрощённая» account becomes «стандартная» once both the phone and the e-mail are confirmed.
+
+    Never lowers a level: a confirmed identity stays confirmed when a contact changes (the new contact
+    is proved before it replaces the old one).
+    """
+    if user.identity_level == IdentityLevel.SIMPLIFIED and user.phone_confirmed_at and user.email_confirmed_at:
+        user.identity_level = IdentityLevel.STANDARD
+        user.save(update_fields=["identity_level"])
+
+
+# --- e-mail links --------------------------------------------------------------------------------
+
+
+def email_link_send(*, user: User, purpose: str, email: str, event: str) -> ContactConfirmation:
+    """Write a ContactConfirmation for `email` and send a signed single-use link to it.
+
+    Earlier unconfirmed links of the same user and purpose stop working (only the newest counts).
+    Schedules the e-mail (notifications outbox, sensitive: the body is erased once sent).
+    """
+    from notifications.services import notify
+
+    now = timezone.now()
+    with transaction.atomic():
+        ContactConfirmation.objects.filter(
+            user=user, channel=Channel.EMAIL, purpose=purpose, confirmed_at=None, expires_at__gt=now
+        ).update(expires_at=now)
+        confirmation = ContactConfirmation.objects.create(
+            user=user,
+            channel=Channel.EMAIL,
+            purpose=purpose,
+            target=email,
+            sent_at=now,
+            expires_at=now + timedelta(seconds=settings.CONTACT_EMAIL_LINK_MAX_AGE),
+        )
+        token = signing.dumps({"c": confirmation.pk}, salt=_LINK_SALT, compress=True)
+        link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:email-confirm", args=[token])
+        notify(
+            user=user,
+            event=event,
+            context={"link": link, "hours": settings.CONTACT_EMAIL_LINK_MAX_AGE // 3600},
+            dedupe_key=f"{event}:{confirmation.pk}",
+            inbox=False,
+            sms=False,
+            email=True,
+            email_to=email,
+            sensitive=True,
+        )
+    return confirmation
+
+
+def email_link_confirmation(*, token: str) -> ContactConfirmation | None:
+    """The unconfirmed, unexpired ContactConfirmation a link points at, or None (bad, old or used)."""
+    try:
+        data = signing.loads(token, salt=_LINK_SALT, max_age=settings.CONTACT_EMAIL_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    confirmation = (
+        ContactConfirmation.objects.select_related("user")
+        .filter(pk=data.get("c"), channel=Channel.EMAIL, confirmed_at=None, expires_at__gt=timezone.now())
+        .first()
+    )
+    return confirmation
+
+
+def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactConfirmation:
+    """Use an e-mail link: registration marks the e-mail confirmed; a change replaces the e-mail.
+
+    Raises ValidationError (code "invalid_link") for a bad, expired or used link, and ("email_taken")
+    when the new address was meanwhile taken by another account — the person has just proved they
+    hold the mailbox, so saying so reveals nothing to a stranger.
+    """
+    confirmation = email_link_confirmation(token=token)
+    if confirmation is None:
+        raise ValidationError(_("Ссылка недействительна: она устарела или уже использована."), code="invalid_link")
+    now = timezone.now()
+    with transaction.atomic():
+        # Single use even when two clicks race: only one conditional update wins.
+        claimed = ContactConfirmation.objects.filter(pk=confirmation.pk, confirmed_at=None).update(confirmed_at=now)
+        if claimed != 1:
+            raise ValidationError(_("Ссылка недействительна: она устарела или уже использована."), code="invalid_link")
+        user = User.objects.select_for_update().get(pk=confirmation.user_id)
+        if confirmation.purpose == Purpose.REGISTRATION:
+            if user.email.lower() != confirmation.target.lower():
+                raise ValidationError(
+                    _("Ссылка недействительна: она устарела или уже использована."), code="invalid_link"
+                )
+            user.email_confirmed_at = now
+            user.save(update_fields=["email_confirmed_at"])
+            identity_level_refresh(user=user)
+        else:
+            old_email = user.email
+            if User.objects.filter(email__iexact=confirmation.target).exclude(pk=user.pk).exists():
+                raise ValidationError(_("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken")
+            user.email = confirmation.target
+            user.email_confirmed_at = now
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=["email", "email_confirmed_at"])
+            except IntegrityError:
+                raise ValidationError(
+                    _("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken"
+                ) from None
+            identity_level_refresh(user=user)
+            _contact_changed_tell_old(
+                user=user, channel=Channel.EMAIL, old=old_email, new=user.email, confirmation=confirmation
+            )
+            audit_record(
+                kind=AuditEventKind.CONTACT_CHANGED,
+                request=request,
+                actor=user,
+                subject=user,
+                details={"channel": "email", "old": mask_email(old_email), "new": mask_email(user.email)},
+            )
+    confirmation.confirmed_at = now
+    return confirmation
+
+
+# --- change of phone or e-mail -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResendTooSoon(Exception):
+    seconds_left: int
+
+
+_PASSWORD_FAILURE_LIMIT = 5
+_PASSWORD_FAILURE_WINDOW = 15 * 60
+
+
+def contact_change_password_failures(*, user: User) -> int:
+    """Wrong passwords typed on the change form in the last 15 minutes."""
+    return int(cache.get(f"contact-change:password-failures:{user.pk}", 0))
+
+
+def contact_change_password_failed(*, user: User, request: HttpRequest | None) -> int:
+    """Count a wrong password; a session someone else got hold of must not be a way to guess it."""
+    key = f"contact-change:password-failures:{user.pk}"
+    cache.add(key, 0, timeout=_PASSWORD_FAILURE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=_PASSWORD_FAILURE_WINDOW)
+        count = 1
+    audit_record(
+        kind=AuditEventKind.LOGIN_FAILED,
+        request=request,
+        actor=user,
+        subject=user,
+        details={"step": "contact_change_password", "failures": count},
+    )
+    return count
+
+
+def contact_change_password_locked(*, user: User) -> bool:
+    return contact_change_password_failures(user=user) >= _PASSWORD_FAILURE_LIMIT
+
+
+def contact_change_start(*, user: User, channel: str, target: str, request: HttpRequest | None) -> ContactConfirmation:
+    """Send a code (phone) or a link (e-mail) to the new contact; nothing changes until it is confirmed.
+
+    Before: the caller has checked the password and the second factor in this request flow.
+    When the new contact already belongs to another account, its owner is told instead and the code
+    sent to nobody — the page the person sees is the same, so the change form cannot be used to find
+    out whose number or address is registered. Raises SmsRateLimited (phone) before sending anything.
+    """
+    from notifications.services import notify
+
+    now = timezone.now()
+    if channel == Channel.PHONE:
+        sms_send_allowed(phone=target, ip_address=request_ip(request))
+        taken_by = User.objects.filter(phone=target).exclude(pk=user.pk).first()
+        code = contact_code_generate()
+        with transaction.atomic():
+            _expire_pending(user=user, channel=channel)
+            confirmation = ContactConfirmation.objects.create(
+                user=user,
+                channel=Channel.PHONE,
+                purpose=Purpose.CONTACT_CHANGE,
+                target=target,
+                code_hash=contact_code_hash(purpose=Purpose.CONTACT_CHANGE, target=target, code=code),
+                sent_at=now,
+                expires_at=now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS),
+            )
+            if taken_by is None:
+                notify(
+                    user=user,
+                    event="contact_change_code",
+                    context={"code": code},
+                    dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
+                    inbox=False,
+                    email=False,
+                    sms=True,
+                    phone_to=target,
+                    sensitive=True,
+                )
+            else:
+                contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
+        return confirmation
+    taken_by = User.objects.filter(email__iexact=target).exclude(pk=user.pk).first()
+    with transaction.atomic():
+        _expire_pending(user=user, channel=channel)
+        if taken_by is None:
+            return email_link_send(
+                user=user, purpose=Purpose.CONTACT_CHANGE, email=target, event="contact_change_email"
+            )
+        confirmation = ContactConfirmation.objects.create(
+            user=user,
+            channel=Channel.EMAIL,
+            purpose=Purpose.CONTACT_CHANGE,
+            target=target,
+            sent_at=now,
+            expires_at=now + timedelta(seconds=settings.CONTACT_EMAIL_LINK_MAX_AGE),
+        )
+        contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
+    return confirmation
+
+
+def _expire_pending(*, user: User, channel: str) -> None:
+    now = timezone.now()
+    ContactConfirmation.objects.filter(
+        user=user, channel=channel, purpose=Purpose.CONTACT_CHANGE, confirmed_at=None, expires_at__gt=now
+    ).update(expires_at=now)
+
+
+def contact_owner_tell_attempt(*, owner: User, channel: str, key: str) -> None:
+    """Tell an account's owner that someone entered their phone / e-mail; by that same channel."""
+    from notifications.services import notify
+
+    notify(
+        user=owner,
+        event="registration_attempt_existing",
+        context={"channel": channel},
+        dedupe_key=f"registration_attempt_existing:{channel}:{key}",
+        inbox=True,
+        sms=channel == Channel.PHONE,
+        email=channel == Channel.EMAIL,
+        # E.164 for the gateway (str() of a PhoneNumber follows the display format).
+        phone_to=owner.phone.as_e164 if owner.phone else None,
+    )
+
+
+def contact_change_pending(*, user: User, confirmation_id: int | None) -> ContactConfirmation | None:
+    if not confirmation_id:
+        return None
+    return ContactConfirmation.objects.filter(
+        pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, confirmed_at=None
+    ).first()
+
+
+def contact_change_code_resend(*, user: User, confirmation_id: int, request: HttpRequest | None) -> ContactConfirmation:
+    """A new code to the new phone, at most once a minute; wrong tries so far are kept (not reset)."""
+    from notifications.services import notify
+
+    with transaction.atomic():
+        confirmation = (
+            ContactConfirmation.objects.select_for_update()
+            .filter(pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, channel=Channel.PHONE)
+            .filter(confirmed_at=None)
+            .first()
+        )
+        if confirmation is None:
+            raise ValidationError(_("Начните смену контакта заново."), code="no_pending")
+        now = timezone.now()
+        waited = (now - confirmation.sent_at).total_seconds()
+        if waited < settings.SMS_CODE_RESEND_SECONDS:
+            raise ResendTooSoon(math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
+        sms_send_allowed(phone=confirmation.target, ip_address=request_ip(request))
+        if confirmation.failed_attempts >= settings.SMS_CODE_MAX_FAILURES or now >= confirmation.expires_at:
+            # Tries are kept while the previous code is alive: a resend must not buy more guesses.
+            confirmation.failed_attempts = 0
+        code = contact_code_generate()
+        taken = User.objects.filter(phone=confirmation.target).exclude(pk=user.pk).exists()
+        confirmation.code_hash = contact_code_hash(
+            purpose=Purpose.CONTACT_CHANGE, target=confirmation.target, code=code
+        )
+        confirmation.sent_at = now
+        confirmation.expires_at = now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS)
+        confirmation.save(update_fields=["code_hash", "sent_at", "expires_at", "failed_attempts"])
+        if not taken:
+            notify(
+                user=user,
+                event="contact_change_code",
+                context={"code": code},
+                dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
+                inbox=False,
+                email=False,
+                sms=True,
+                phone_to=confirmation.target,
+                sensitive=True,
+            )
+    return confirmation
+
+
+def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str, request: HttpRequest | None) -> User:
+    """Check the code sent to the new phone; on success the phone is replaced and the old one told.
+
+    Raises ValidationError: "no_pending", "too_many" (5 wrong tries were used: the 6th is refused
+    even when right), "expired" (10 minutes), "invalid" (wrong; says how many tries are left),
+    "phone_taken" (the number was registered meanwhile). Audits CONTACT_CHANGED with masked numbers.
+    """
+    now = timezone.now()
+    wrong: ValidationError | None = None
+    with transaction.atomic():
+        confirmation = (
+            ContactConfirmation.objects.select_for_update()
+            .filter(pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, channel=Channel.PHONE)
+            .filter(confirmed_at=None)
+            .first()
+        )
+        if confirmation is None:
+            raise ValidationError(_("Начните смену контакта заново."), code="no_pending")
+        try:
+            code_check(
+                failed_attempts=confirmation.failed_attempts,
+                expires_at=confirmation.expires_at,
+                matches=contact_code_matches(
+                    purpose=Purpose.CONTACT_CHANGE,
+                    target=confirmation.target,
+                    code=code,
+                    code_hash=confirmation.code_hash,
+                ),
+                on_failure=lambda: _confirmation_count_failure(confirmation),
+            )
+        except ValidationError as error:
+            # Leave the block normally so the counted wrong try is committed, then refuse.
+            wrong = error
+        else:
+            user = _phone_replace(user=user, confirmation=confirmation, now=now, request=request)
+    if wrong is not None:
+        raise wrong
+    return user
+
+
+def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, request: HttpRequest | None) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if User.objects.filter(phone=confirmation.target).exclude(pk=user.pk).exists():
+        raise ValidationError(_("Этот номер уже указан в другой учётной записи."), code="phone_taken")
+    old_phone = user.phone.as_e164 if user.phone else ""
+    confirmation.confirmed_at = now
+    confirmation.code_hash = ""
+    confirmation.save(update_fields=["confirmed_at", "code_hash"])
+    user.phone = confirmation.target
+    user.phone_confirmed_at = now
+    user.save(update_fields=["phone", "phone_confirmed_at"])
+    identity_level_refresh(user=user)
+    if old_phone:
+        _contact_changed_tell_old(
+            user=user, channel=Channel.PHONE, old=old_phone, new=confirmation.target, confirmation=confirmation
+        )
+    audit_record(
+        kind=AuditEventKind.CONTACT_CHANGED,
+        request=request,
+        actor=user,
+        subject=user,
+        details={"channel": "phone", "old": mask_phone(old_phone), "new": mask_phone(confirmation.target)},
+    )
+    return user
+
+
+def _confirmation_count_failure(confirmation: ContactConfirmation) -> int:
+    confirmation.failed_attempts += 1
+    confirmation.save(update_fields=["failed_attempts"])
+    return confirmation.failed_attempts
+
+
+def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: Callable[[], int]) -> None:
+    """The rules every SMS code here follows; raises ValidationError, or returns when the code is right.
+
+    The order matters: a code with its tries used up is refused before it is even compared, so the
+    sixth try fails even with the right code; an expired code is refused without counting a try.
+    `on_failure` counts one wrong try and returns the count so far.
+    """
+    limit = settings.SMS_CODE_MAX_FAILURES
+    if failed_attempts >= limit:
+        raise ValidationError(
+            _("Код больше не действует: было %(limit)d неверных попыток. Запросите новый код.") % {"limit": limit},
+            code="too_many",
+        )
+    if timezone.now() >= expires_at:
+        raise ValidationError(_("Срок действия кода истёк. Запросите новый код."), code="expired")
+    if not matches:
+        left = limit - on_failure()
+        if left <= 0:
+            raise ValidationError(_("Неверный код. Попытки закончились — запросите новый код."), code="too_many")
+        raise ValidationError(_("Неверный код. Осталось попыток: %(left)d.") % {"left": left}, code="invalid")
+
+
+def _contact_changed_tell_old(
+    *, user: User, channel: str, old: str, new: str, confirmation: ContactConfirmation
+) -> None:
+    """Tell the OLD phone / mailbox that the contact changed, so a hijack does not go unnoticed."""
+    from notifications.services import notify
+
+    is_phone = channel == Channel.PHONE
+    notify(
+        user=user,
+        event="contact_changed",
+        context={
+            "channel": channel,
+            "new_masked": mask_phone(new) if is_phone else mask_email(new),
+        },
+        dedupe_key=f"contact_changed:{confirmation.pk}",
+        inbox=True,
+        sms=is_phone,
+        email=not is_phone,
+        phone_to=old if is_phone else None,
+        email_to=None if is_phone else old,
+    )

@@ -1,0 +1,112 @@
+"""django-axes hooks: who counts as one login, how long a lock-out lasts, and what the person sees.
+
+- One login, however typed: «+7 916 …», «8916…», the e-mail and the SNILS of one account are the
+  same key («user:<id>»), so a guesser can't get five more tries by writing the phone differently.
+  An unknown login is counted by its normalised text, exactly as often, so the lock-out behaves the
+  same for known and unknown logins (no account enumeration).
+- Cool-off tiers: 15 minutes for the first lock-out of a login within a day, 1 hour for the second,
+  6 hours from the third (NIST 800-63B §5.2.2 asks for rate limiting, not a permanent lock that an
+  attacker could use to shut a citizen out).
+- The lock-out page says why, until when, and the remote ways back (reset link by e-mail, a backup
+  code), never only «обратитесь в МФЦ».
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.backends import user_find_by_login
+from accounts.constants import AuditEventKind
+
+COOL_OFF_TIERS = (timedelta(minutes=15), timedelta(hours=1), timedelta(hours=6))
+_TIER_MEMORY_SECONDS = 24 * 60 * 60
+
+
+def _raw_login(request: HttpRequest | None, credentials: dict | None) -> str:
+    if credentials:
+        for key, value in credentials.items():
+            if str(key) in {"username", "email"} and value:
+                return str(value)
+    if request is not None and request.method == "POST":
+        return str(request.POST.get("username", ""))
+    return ""
+
+
+def login_key(raw: str) -> str:
+    """The axes username for what the person typed: «user:<id>» for an account, else the text."""
+    raw = (raw or "").strip()
+    user = user_find_by_login(raw) if raw else None
+    if user is not None:
+        return f"user:{user.pk}"
+    return raw.lower()[:200]
+
+
+def axes_username(request: HttpRequest | None, credentials: dict | None = None) -> str:
+    raw = _raw_login(request, credentials)
+    cached = getattr(request, "_axes_login_key", None) if request is not None else None
+    if cached is not None and cached[0] == raw:
+        return cached[1]
+    key = login_key(raw)
+    if request is not None:
+        request._axes_login_key = (raw, key)  # type: ignore[attr-defined]
+    return key
+
+
+def _tier_key(username: str) -> str:
+    return f"axes:lockouts:{username}"
+
+
+def axes_cool_off(request: HttpRequest | None = None) -> timedelta:
+    """The cool-off for the login in this request: longer after each lock-out within a day."""
+    username = axes_username(request) if request is not None else ""
+    tier = int(cache.get(_tier_key(username)) or 1) if username else 1
+    return COOL_OFF_TIERS[min(max(tier, 1), len(COOL_OFF_TIERS)) - 1]
+
+
+def lockout_until(*, username: str, ip_address: str | None, cool_off: timedelta) -> datetime | None:
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.filter(username=username, ip_address=ip_address).order_by("-attempt_time").first()
+    return attempt.attempt_time + cool_off if attempt is not None else None
+
+
+def axes_lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """Render the lock-out page; on the failure that caused the lock, raise the tier and audit it."""
+    from accounts.services import audit_record
+
+    username = axes_username(request, credentials)
+    just_locked = getattr(request, "axes_failures_since_start", None) is not None
+    if just_locked:
+        key = _tier_key(username)
+        if cache.get(key) is None:
+            cache.set(key, 1, timeout=_TIER_MEMORY_SECONDS)
+        else:
+            cache.incr(key)
+            cache.touch(key, _TIER_MEMORY_SECONDS)
+        user = user_find_by_login(_raw_login(request, credentials))
+        audit_record(
+            kind=AuditEventKind.LOCKED_OUT,
+            request=request,
+            actor=None,
+            subject=user,
+            details={"step": "password", "failures": request.axes_failures_since_start},
+        )
+    cool_off = axes_cool_off(request)
+    until = lockout_until(username=username, ip_address=getattr(request, "axes_ip_address", None), cool_off=cool_off)
+    if until is None:
+        until = timezone.now() + cool_off
+    context = {
+        "locked_until": until,
+        "cool_off_minutes": int(cool_off.total_seconds() // 60),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "reason": "password",
+    }
+    return render(request, "accounts/lockout.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)

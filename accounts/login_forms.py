@@ -1,0 +1,79 @@
+"""Forms for login, the second factor, password reset and the «Безопасность» page: shape only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class LoginPasswordForm(forms.Form):
+    username = forms.CharField(
+        label=_("Телефон, e-mail или СНИЛС"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Пароль"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label=_("Код"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class BackupUnlockForm(LoginPasswordForm):
+    backup_code = forms.CharField(
+        label=_("Резервный код"),
+        max_length=20,
+        help_text=_("Один из десяти кодов, которые вы сохранили при их создании."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(
+        label=_("Пароль"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
+class TotpConfirmForm(forms.Form):
+    token = forms.CharField(
+        label=_("Код из приложения"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending through the notifications outbox instead of send_mail."""
+
+    email = forms.EmailField(
+        label=_("E-mail, указанный в учётной записи"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+        from accounts.password_reset import password_reset_send
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_send(user=user)
+
+
+class PortalSetPasswordForm(SetPasswordForm):
+    user: User

@@ -1,0 +1,220 @@
+"""Login in two steps, sessions, known browsers and «Это был не я».
+
+Nothing here makes an authenticated session until both the password and a second factor passed:
+the password step only leaves a *pending* login in the (anonymous) session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import django_otp
+from django.conf import settings
+from django.contrib.auth import login
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.models import Device
+
+from accounts.constants import AuditEventKind
+from accounts.middleware import SESSION_LOGIN_AT_KEY
+from accounts.models import KnownDevice, User
+from accounts.second_factor import device_method
+from accounts.services import audit_record
+
+PENDING_KEY = "pending_login"
+REAUTH_KEY = "reauth_at"
+_NOT_ME_SALT = "accounts.not-me"
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    user: User
+    backend: str
+    started_at: datetime
+    next_url: str
+
+
+# --- pending login (between the password and the second factor) -------------------------------
+
+
+def pending_login_start(*, request: HttpRequest, user: User, next_url: str) -> None:
+    """Remember that `user` passed the password step; the session stays anonymous.
+
+    The session key changes here too, so a key planted before the password can't be carried on.
+    """
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = {
+        "user_id": user.pk,
+        "backend": getattr(user, "backend", "accounts.backends.LoginBackend"),
+        "at": timezone.now().timestamp(),
+        "next": next_url,
+    }
+
+
+def pending_login_get(*, request: HttpRequest) -> PendingLogin | None:
+    """The pending login, or None when there is none or it is older than LOGIN_PENDING_SECONDS."""
+    data = request.session.get(PENDING_KEY)
+    if not isinstance(data, dict):
+        return None
+    started = float(data.get("at", 0))
+    if timezone.now().timestamp() - started > settings.LOGIN_PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    user = User.objects.filter(pk=data.get("user_id"), is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return PendingLogin(
+        user=user,
+        backend=str(data.get("backend")),
+        started_at=datetime.fromtimestamp(started, tz=timezone.get_current_timezone()),
+        next_url=str(data.get("next") or ""),
+    )
+
+
+def pending_login_clear(*, request: HttpRequest) -> None:
+    request.session.pop(PENDING_KEY, None)
+
+
+def login_complete(*, request: HttpRequest, response_factory, pending: PendingLogin, device: Device) -> HttpResponse:
+    """Both factors passed: log in (new session key), bind the OTP device, audit, check the browser.
+
+    `response_factory()` builds the redirect; the known-device cookie is set on it. Schedules the
+    new-device alert (SMS + e-mail) when this browser is new for the user.
+    """
+    pending_login_clear(request=request)
+    login(request, pending.user, backend=pending.backend)
+    django_otp.login(request, device)
+    request.session[SESSION_LOGIN_AT_KEY] = timezone.now().timestamp()
+    audit_record(
+        kind=AuditEventKind.LOGIN, request=request, actor=pending.user, details={"method": device_method(device)}
+    )
+    response = response_factory()
+    known_device_check(request=request, response=response, user=pending.user)
+    return response
+
+
+# --- re-authentication for the «Безопасность» page -------------------------------------------------
+
+
+def reauth_mark(*, request: HttpRequest) -> None:
+    request.session[REAUTH_KEY] = timezone.now().timestamp()
+
+
+def reauth_is_fresh(*, request: HttpRequest) -> bool:
+    value = request.session.get(REAUTH_KEY)
+    return isinstance(value, int | float) and timezone.now().timestamp() - value <= settings.REAUTH_VALID_SECONDS
+
+
+# --- sessions -------------------------------------------------------------------------------------
+
+
+def sessions_end_everywhere(*, user: User, request: HttpRequest | None, keep_current: bool) -> None:
+    """End every session of `user` started before now (the middleware logs them out on their next request).
+
+    With `keep_current`, this browser's session gets a new key and stays logged in.
+    """
+    now = timezone.now()
+    user.sessions_valid_after = now
+    user.save(update_fields=["sessions_valid_after"])
+    if request is not None and keep_current and request.user.is_authenticated and request.user.pk == user.pk:
+        request.session.cycle_key()
+        request.session[SESSION_LOGIN_AT_KEY] = now.timestamp()
+    audit_record(kind=AuditEventKind.SESSIONS_ENDED, request=request, actor=None, subject=user)
+
+
+# --- known browsers and the new-device alert -------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def known_device_check(*, request: HttpRequest, response: HttpResponse, user: User) -> bool:
+    """Recognise this browser by its long-lived cookie; when it is new for `user`, alert them.
+
+    Returns True when an alert was scheduled. The cookie holds a random token; only its sha256 is
+    stored, so the table can't be used to impersonate a browser.
+    """
+    name = settings.KNOWN_DEVICE_COOKIE_NAME
+    token = request.COOKIES.get(name, "")
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    now = timezone.now()
+    if token and KnownDevice.objects.filter(user=user, token_hash=_token_hash(token)).update(last_seen_at=now):
+        return False
+    if not token or len(token) > 100:
+        token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        device = KnownDevice.objects.create(user=user, token_hash=_token_hash(token), user_agent=user_agent)
+        new_device_alert(user=user, device=device)
+    response.set_cookie(
+        name,
+        token,
+        max_age=settings.KNOWN_DEVICE_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return True
+
+
+def not_me_link(*, user: User, device: KnownDevice) -> str:
+    # The issue time goes inside the signed value (not TimestampSigner's clock) so that the one
+    # clock of the project, timezone.now(), decides the 24 hours.
+    value = signing.dumps({"u": user.pk, "d": device.pk, "t": timezone.now().timestamp()}, salt=_NOT_ME_SALT)
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("accounts:not_me", args=[value])
+
+
+def new_device_alert(*, user: User, device: KnownDevice) -> None:
+    """Tell the phone and the e-mail about a login from a new browser, with the «Это был не я» link."""
+    from notifications.services import notify
+
+    notify(
+        user=user,
+        event="new_device_login",
+        context={
+            "when": timezone.localtime(device.first_seen_at),
+            "browser": device.user_agent[:120],
+            "not_me_url": not_me_link(user=user, device=device),
+        },
+        dedupe_key=f"new_device_login:{device.pk}",
+        inbox=True,
+        email=True,
+        sms=bool(user.phone and user.phone_confirmed_at),
+        # The link ends sessions: treat it like a code and erase the body once sent.
+        sensitive=True,
+    )
+
+
+def not_me_load(*, value: str) -> User | None:
+    """The user a «Это был не я» link was made for, or None when the link is forged or older than 24 h."""
+    try:
+        data = signing.loads(value, salt=_NOT_ME_SALT)
+    except signing.BadSignature:
+        return None
+    age = timezone.now().timestamp() - float(data.get("t", 0))
+    if not 0 <= age <= settings.NOT_ME_LINK_MAX_AGE:
+        return None
+    return User.objects.filter(pk=data.get("u")).first()
+
+
+def not_me_confirm(*, user: User, request: HttpRequest) -> None:
+    """«Это был не я»: end every session, forget known browsers, and e-mail a password-reset link.
+
+    The password is not blanked (that would lock the owner out too); the reset link lets the owner
+    set a new one, and the second factor is still asked at the next login.
+    """
+    from accounts.password_reset import password_reset_send
+
+    sessions_end_everywhere(user=user, request=request, keep_current=False)
+    KnownDevice.objects.filter(user=user).delete()
+    password_reset_send(user=user)
+    audit_record(
+        kind=AuditEventKind.PASSWORD_RESET, request=request, actor=None, subject=user, details={"via": "not_me"}
+    )

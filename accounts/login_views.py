@@ -1,0 +1,327 @@
+"""Login (password, then a second factor), logout, sessions, «Это был не я» and password reset.
+
+Thin views: the rules live in accounts.second_factor, accounts.login_services, accounts.password_reset.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.backends import user_find_by_login
+from accounts.constants import AuditEventKind
+from accounts.lockout import login_key
+from accounts.login_forms import BackupUnlockForm, LoginPasswordForm, PortalPasswordResetForm, SecondFactorForm
+from accounts.login_services import (
+    PendingLogin,
+    login_complete,
+    not_me_confirm,
+    not_me_load,
+    pending_login_clear,
+    pending_login_get,
+    pending_login_start,
+    sessions_end_everywhere,
+)
+from accounts.models import SmsDevice
+from accounts.password_reset import password_reset_completed
+from accounts.second_factor import (
+    NoSmsDevice,
+    ResendTooSoon,
+    SecondFactorLocked,
+    SmsRateLimited,
+    device_method,
+    second_factor_devices,
+    second_factor_locked_until,
+    second_factor_send_sms,
+    second_factor_verify,
+    sms_code_status,
+    sms_resend_seconds_left,
+)
+from accounts.services import audit_record, mask_phone
+
+METHOD_LABELS = {
+    "sms": gettext_lazy("SMS-код"),
+    "totp": gettext_lazy("Приложение-аутентификатор"),
+    "backup_code": gettext_lazy("Резервный код"),
+}
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _lockout_page(request: HttpRequest, *, until, reason: str) -> HttpResponse:
+    return render(
+        request,
+        "accounts/lockout.html",
+        {"locked_until": until, "reason": reason, "failure_limit": settings.SECOND_FACTOR_FAILURE_LIMIT},
+        status=429,
+    )
+
+
+# --- step 1: login and password ---------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_password(request: HttpRequest) -> HttpResponse:
+    """Step 1. The answer to a wrong password and to an unknown login is the same, word for word."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.user.is_authenticated:
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    form = LoginPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        # authenticate() passes through django-axes first: a locked-out login never reaches the
+        # password check, and AxesMiddleware turns the refusal into the lock-out page.
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if user is not None:
+            pending_login_start(request=request, user=user, next_url=next_url)
+            devices = second_factor_devices(user=user)
+            if devices and isinstance(devices[0], SmsDevice):
+                # If sending fails, step 2 explains why and offers the other ways.
+                with contextlib.suppress(ResendTooSoon, SmsRateLimited, SecondFactorLocked, NoSmsDevice):
+                    second_factor_send_sms(user=user, request=request)
+            return redirect("accounts:login_code")
+        audit_record(
+            kind=AuditEventKind.LOGIN_FAILED,
+            request=request,
+            actor=None,
+            subject=user_find_by_login(username),
+            details={"step": "password"},
+        )
+        form.add_error(None, _("Неверный логин или пароль. Проверьте раскладку клавиатуры и Caps Lock."))
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+# --- step 2: the second factor -----------------------------------------------------------------
+
+
+def _methods(pending: PendingLogin) -> list[str]:
+    seen: list[str] = []
+    for device in second_factor_devices(user=pending.user):
+        method = device_method(device)
+        if method not in seen:
+            seen.append(method)
+    return seen
+
+
+def _finish(request: HttpRequest, pending: PendingLogin, device) -> HttpResponse:
+    target = pending.next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
+    return login_complete(
+        request=request, response_factory=lambda: HttpResponseRedirect(target), pending=pending, device=device
+    )
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: an SMS code, a TOTP code or a backup code. Only after it passes is the person logged in."""
+    pending = pending_login_get(request=request)
+    if pending is None:
+        messages.info(request, _("Время на ввод кода истекло или вход не начат. Введите логин и пароль."))
+        return redirect("accounts:login")
+    user = pending.user
+    methods = _methods(pending)
+    if not methods:
+        pending_login_clear(request=request)
+        return render(request, "accounts/login_no_factor.html", status=403)
+    method = request.POST.get("method") or request.GET.get("method") or methods[0]
+    if method not in methods:
+        method = methods[0]
+    form = SecondFactorForm(request.POST if request.POST.get("action") == "verify" else None)
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "resend" and method == "sms":
+        try:
+            second_factor_send_sms(user=user, request=request)
+            messages.success(request, _("Новый код отправлен."))
+            return redirect(f"{reverse('accounts:login_code')}?method=sms")
+        except ResendTooSoon as too_soon:
+            error = _("Новый код можно запросить через %(seconds)s с.") % {"seconds": too_soon.seconds_left}
+        except SmsRateLimited:
+            error = _("Слишком много SMS за последнее время. Войдите другим способом или попробуйте через час.")
+        except SecondFactorLocked as locked:
+            return _lockout_page(request, until=locked.until, reason="second_factor")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            device = second_factor_verify(user=user, token=form.cleaned_data["token"], request=request, method=method)
+        except SecondFactorLocked as locked:
+            return _lockout_page(request, until=locked.until, reason="second_factor")
+        if device is not None:
+            return _finish(request, pending, device)
+        audit_record(
+            kind=AuditEventKind.LOGIN_FAILED,
+            request=request,
+            actor=None,
+            subject=user,
+            details={"step": "second_factor", "method": method},
+        )
+        locked_until = second_factor_locked_until(user=user)
+        if locked_until is not None:
+            return _lockout_page(request, until=locked_until, reason="second_factor")
+        status = sms_code_status(user=user) if method == "sms" else ""
+        if status == "spent":
+            error = _("Код введён неверно %(limit)s раз и больше не действует. Запросите новый код.") % {
+                "limit": settings.SMS_CODE_MAX_FAILURES
+            }
+        elif status == "expired":
+            error = _("Срок действия кода истёк. Запросите новый код.")
+        else:
+            error = _("Неверный код.")
+        form.add_error("token", error)
+        error = ""
+    context = {
+        "form": form,
+        "method": method,
+        "methods": [(name, METHOD_LABELS[name]) for name in methods],
+        "method_label": METHOD_LABELS[method],
+        "masked_phone": mask_phone(user.phone) if method == "sms" else "",
+        "sms_status": sms_code_status(user=user) if method == "sms" else "",
+        "resend_seconds_left": sms_resend_seconds_left(user=user) if method == "sms" else 0,
+        "error": error,
+        "code_valid_minutes": settings.SMS_CODE_VALID_SECONDS // 60,
+    }
+    return render(request, "accounts/login_code.html", context)
+
+
+# --- the remote way back from a lock-out: password + backup code -----------------------------------
+
+
+@sensitive_post_parameters("password", "backup_code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_backup(request: HttpRequest) -> HttpResponse:
+    """Log in with the password and a backup code; a valid backup code lifts the password lock-out.
+
+    The lock-out exists against password guessing; someone holding one of the owner's backup codes
+    and the password is the owner. Wrong backup codes count against the account's second-factor limit.
+    """
+    form = BackupUnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_find_by_login(form.cleaned_data["username"])
+        device = None
+        if user is not None and user.is_active:
+            try:
+                device = second_factor_verify(
+                    user=user, token=form.cleaned_data["backup_code"], request=request, method="backup_code"
+                )
+            except SecondFactorLocked as locked:
+                return _lockout_page(request, until=locked.until, reason="second_factor")
+        if device is not None:
+            axes_reset(username=login_key(form.cleaned_data["username"]))
+            checked = authenticate(
+                request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+            if checked is not None and checked.pk == user.pk:
+                pending_login_start(request=request, user=checked, next_url="")
+                pending = pending_login_get(request=request)
+                return _finish(request, pending, device)
+            # The backup code was right but the password was not: the code is spent all the same
+            # (a code is single-use whatever happens next).
+        audit_record(
+            kind=AuditEventKind.LOGIN_FAILED, request=request, actor=None, subject=user, details={"step": "backup_code"}
+        )
+        form.add_error(None, _("Неверный логин, пароль или резервный код."))
+    return render(request, "accounts/login_backup.html", {"form": form})
+
+
+# --- logout, logout everywhere, keep-alive ----------------------------------------------------------
+
+
+@require_POST
+@csrf_protect
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(kind=AuditEventKind.LOGOUT, request=request)
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@require_POST
+@csrf_protect
+@login_required
+def logout_all(request: HttpRequest) -> HttpResponse:
+    """«Выйти на всех устройствах»: every other session ends; this one continues under a new key."""
+    sessions_end_everywhere(user=request.user, request=request, keep_current=True)
+    messages.success(request, _("Вы вышли на всех остальных устройствах. Этот сеанс продолжается."))
+    return redirect(_safe_next(request, request.POST.get("next")) or "accounts:security")
+
+
+@require_POST
+@csrf_protect
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """«Продлить сеанс»: any request saves the session (SESSION_SAVE_EVERY_REQUEST) and so moves its expiry."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"active": False}, status=401)
+    return JsonResponse({"active": True, "idle_seconds": settings.SESSION_COOKIE_AGE})
+
+
+# --- «Это был не я» ----------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def not_me(request: HttpRequest, value: str) -> HttpResponse:
+    """One click from the alert: end every session and e-mail a password-reset link."""
+    user = not_me_load(value=value)
+    if user is None:
+        return render(request, "accounts/not_me.html", {"valid": False}, status=400)
+    not_me_confirm(user=user, request=request)
+    if request.user.is_authenticated:
+        logout(request)
+    return render(request, "accounts/not_me.html", {"valid": True, "email": user.email})
+
+
+# --- password reset ------------------------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = PortalPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password; no automatic login — the person logs in and passes the second factor."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_reset_completed(user=form.user, request=self.request)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

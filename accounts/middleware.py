@@ -1,0 +1,57 @@
+"""Session limits the idle timeout alone does not give: the 12-hour cap and «выйти на всех устройствах».
+
+The idle timeout (30 minutes) is Django's own: SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST
+moves the session's expiry forward on every request, and an expired session row is not loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# Seconds since the epoch when the person passed both factors (set by accounts.login_services).
+SESSION_LOGIN_AT_KEY = "login_at"
+
+
+def session_login_at(request: HttpRequest) -> float:
+    """When this session logged in; a session without the mark (an older one) starts counting now."""
+    value = request.session.get(SESSION_LOGIN_AT_KEY)
+    if not isinstance(value, int | float):
+        value = timezone.now().timestamp()
+        request.session[SESSION_LOGIN_AT_KEY] = value
+    return float(value)
+
+
+class SessionLimitsMiddleware:
+    """Log out a session older than SESSION_ABSOLUTE_SECONDS or started before sessions_valid_after.
+
+    Runs after AuthenticationMiddleware; the request then goes on as anonymous, so pages that need
+    an account send the person to the login page with ?next=, and logging in brings them back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            login_at = session_login_at(request)
+            now = timezone.now().timestamp()
+            ended_everywhere = (
+                user.sessions_valid_after is not None and login_at < user.sessions_valid_after.timestamp()
+            )
+            if ended_everywhere or now - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(
+                    request,
+                    _("Сеанс завершён на всех устройствах. Войдите снова.")
+                    if ended_everywhere
+                    else _("Сеанс длился дольше 12 часов и завершён. Войдите снова."),
+                )
+        return self.get_response(request)

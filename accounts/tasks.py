@@ -1,0 +1,14 @@
+"""Celery tasks for accounts: each calls exactly one service and is safe to run twice."""
+
+from celery import shared_task
+
+from accounts import verification_services
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def identity_video_purge_task() -> int:
+    """Beat, hourly: delete verification videos past IDENTITY_VIDEO_RETENTION_DAYS after the decision.
+
+    Idempotent: a rerun finds nothing left to delete and returns 0.
+    """
+    return verification_services.identity_video_purge_expired()

@@ -1,0 +1,78 @@
+"""Helpers for admin tests: a staff session that passed the TOTP second factor, and sample videos."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.constants import IdentityLevel, VerificationStatus
+from accounts.models import IdentityVerification, User
+
+PASSWORD = "Пароль-для-тестов-1"  # accounts.tests.factories.UserFactory
+WEBM_BYTES = b"\x1a\x45\xdf\xa3" + b"\x42\x86\x81\x01" + bytes(range(256)) * 4
+MP4_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000
+VALID_SNILS = "11223344595"
+
+
+def totp_device_for(user: User) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="Приложение", confirmed=True)
+
+
+def totp_token(device: TOTPDevice) -> str:
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    return f"{code:0{device.digits}d}"
+
+
+def verified_staff_client(user: User) -> Client:
+    """A client logged in as `user` and verified by a TOTP device, as the admin login would leave it."""
+    device = TOTPDevice.objects.filter(user=user).first() or totp_device_for(user)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def verification_make(
+    *,
+    user: User,
+    status: str = VerificationStatus.PENDING,
+    decided_days_ago: int | None = None,
+    verifier: User | None = None,
+    content: bytes = WEBM_BYTES,
+    submitted_days_ago: int = 0,
+) -> IdentityVerification:
+    """A verification row with a real file in private storage."""
+    now = timezone.now()
+    verification = IdentityVerification(
+        user=user,
+        passport_series="4510",
+        passport_number="123456",
+        passport_issued_at=datetime.date(2015, 3, 15),
+        passport_division_code="770-001",
+        snils=VALID_SNILS,
+        status=status,
+        verifier=verifier,
+        video_content_type="video/webm",
+        video_size=len(content),
+        submitted_at=now - datetime.timedelta(days=submitted_days_ago),
+        decided_at=None if decided_days_ago is None else now - datetime.timedelta(days=decided_days_ago),
+    )
+    verification.video.save(f"identity-{user.pk}.webm", ContentFile(content), save=False)
+    verification.save()
+    return verification
+
+
+def standard_citizen_make(**extra) -> User:
+    """Phone and e-mail confirmed, identity not yet: the account that may send a video."""
+    from accounts.tests.factories import CitizenFactory
+
+    values = {"identity_level": IdentityLevel.STANDARD, "identity_confirmed_at": None, "snils": None, **extra}
+    return CitizenFactory(**values)

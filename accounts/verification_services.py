@@ -1,0 +1,335 @@
+"""Identity confirmation by video: submit, decide, and forget the video after the retention period.
+
+Every move of IdentityVerification.status goes through this module. The only allowed moves are
+pending -> confirmed and pending -> refused, made by a staff member with the
+``accounts.change_identityverification`` permission (the «identity_verifiers» group).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.constants import AuditEventKind, IdentityLevel, VerificationStatus
+from accounts.models import IdentityVerification, User
+from accounts.services import audit_record
+from notifications.services import notify
+
+logger = logging.getLogger(__name__)
+
+# (from, to) -> the permission the actor needs. Anything not listed is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (VerificationStatus.PENDING, VerificationStatus.CONFIRMED): "accounts.change_identityverification",
+    (VerificationStatus.PENDING, VerificationStatus.REFUSED): "accounts.change_identityverification",
+}
+
+REFUSAL_REASON_MAX_LENGTH = 1000
+
+# A video that arrived with a form that had other mistakes waits here (private storage) so the
+# citizen does not have to record it again; unsent ones are removed after a day.
+UNSENT_VIDEO_DIR = "verification/unsent"
+UNSENT_VIDEO_MAX_AGE = datetime.timedelta(hours=2)
+UNSENT_VIDEO_KEEP = datetime.timedelta(days=1)
+_UNSENT_SALT = "accounts.identity-video-unsent"
+
+
+@dataclass(frozen=True)
+class IdentityData:
+    """What the citizen typed, already checked for shape by the form."""
+
+    passport_series: str
+    passport_number: str
+    passport_issued_at: datetime.date
+    passport_division_code: str
+    snils: str
+    video_content_type: str
+
+
+class VerificationAlreadyDecided(ValidationError):
+    """The row is not pending any more: somebody decided it first (or it was never pending)."""
+
+
+def identity_verification_can_submit(*, user: User) -> bool:
+    """Both contacts confirmed, identity not yet confirmed, nothing waiting for a verifier."""
+    if user.identity_level != IdentityLevel.STANDARD:
+        return False
+    return not IdentityVerification.objects.filter(user=user, status=VerificationStatus.PENDING).exists()
+
+
+def identity_verification_submit(
+    *, user: User, video: UploadedFile, data: IdentityData, request: HttpRequest | None
+) -> IdentityVerification:
+    """Store the video (private storage) and the passport data as a pending verification.
+
+    Before: the account is «стандартная» (phone and e-mail confirmed) and has no pending
+    verification. Raises ValidationError otherwise. Records IDENTITY_SUBMITTED in the audit log
+    (the verification id only: never the passport or SNILS numbers).
+    """
+    if user.identity_level == IdentityLevel.CONFIRMED:
+        raise ValidationError(_("Ваша учётная запись уже подтверждена."), code="already_confirmed")
+    if user.identity_level != IdentityLevel.STANDARD:
+        raise ValidationError(
+            _("Сначала подтвердите телефон и e-mail: видеоверификация доступна для стандартной учётной записи."),
+            code="not_standard",
+        )
+    try:
+        with transaction.atomic():
+            # Lock the account so that two quick submissions are decided here, not by the constraint.
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            if IdentityVerification.objects.filter(user=user, status=VerificationStatus.PENDING).exists():
+                raise ValidationError(
+                    _("Вы уже отправили видео, оно на проверке. Дождитесь решения."), code="already_pending"
+                )
+            verification = IdentityVerification(
+                user=user,
+                passport_series=data.passport_series,
+                passport_number=data.passport_number,
+                passport_issued_at=data.passport_issued_at,
+                passport_division_code=data.passport_division_code,
+                snils=data.snils,
+                video_content_type=data.video_content_type,
+                video_size=video.size or 0,
+            )
+            extension = "webm" if data.video_content_type == "video/webm" else "mp4"
+            # The stored name never carries what the citizen called the file.
+            verification.video.save(f"identity-{user.pk}.{extension}", video, save=False)
+            verification.save()
+            audit_record(
+                kind=AuditEventKind.IDENTITY_SUBMITTED,
+                request=request,
+                actor=user,
+                subject=user,
+                details={"verification_id": verification.pk, "video_size": verification.video_size},
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("Вы уже отправили видео, оно на проверке. Дождитесь решения."), code="already_pending"
+        ) from None
+    return verification
+
+
+def identity_video_keep_unsent(*, user: User, video: UploadedFile, content_type: str) -> str:
+    """Keep a checked video whose form had other mistakes; return a signed token for the form.
+
+    The token names the file and the account, so it is useless to anybody else, and expires.
+    """
+    extension = "webm" if content_type == "video/webm" else "mp4"
+    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{uuid.uuid4().hex}.{extension}", video)
+    return signing.dumps({"user": user.pk, "name": name, "type": content_type}, salt=_UNSENT_SALT, compress=True)
+
+
+def identity_video_unsent(*, user: User, token: str) -> tuple[File, str] | None:
+    """The kept video for `token` as (file, content type), or None if the token is bad, old or foreign."""
+    try:
+        data = signing.loads(token, salt=_UNSENT_SALT, max_age=UNSENT_VIDEO_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    name = str(data.get("name", ""))
+    if data.get("user") != user.pk or not name.startswith(f"{UNSENT_VIDEO_DIR}/") or ".." in name:
+        return None
+    if not default_storage.exists(name):
+        return None
+    handle = default_storage.open(name, "rb")
+    return File(handle, name=name.rsplit("/", 1)[-1]), str(data.get("type", ""))
+
+
+def identity_video_unsent_delete(*, video: File) -> None:
+    """Remove a kept video once it has been copied into a verification."""
+    name = f"{UNSENT_VIDEO_DIR}/{video.name}"
+    video.close()
+    default_storage.delete(name)
+
+
+def identity_video_unsent_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete kept videos nobody sent within a day (forms abandoned after a mistake)."""
+    now = now or timezone.now()
+    try:
+        _, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for file_name in files:
+        name = f"{UNSENT_VIDEO_DIR}/{file_name}"
+        if default_storage.get_modified_time(name) < now - UNSENT_VIDEO_KEEP:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
+
+
+def _decide(
+    *,
+    verification: IdentityVerification,
+    verifier: User,
+    new_status: VerificationStatus,
+    reason: str,
+) -> IdentityVerification:
+    permission = TRANSITIONS.get((VerificationStatus.PENDING, new_status))
+    if permission is None or not verifier.is_active or not verifier.is_staff or not verifier.has_perm(permission):
+        raise PermissionDenied(_("У вас нет права принимать решения по видеоверификации."))
+    locked = (
+        IdentityVerification.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=verification.pk, status=VerificationStatus.PENDING)
+        .first()
+    )
+    if locked is None:
+        raise VerificationAlreadyDecided(
+            _("Решение по этой заявке уже принято, повторное решение не сохранено."), code="already_decided"
+        )
+    if locked.user_id == verifier.pk:
+        raise PermissionDenied(_("Нельзя принимать решение по собственной видеоверификации."))
+    locked.status = new_status
+    locked.verifier = verifier
+    locked.decided_at = timezone.now()
+    locked.refusal_reason = reason
+    locked.save(update_fields=["status", "verifier", "decided_at", "refusal_reason"])
+    return locked
+
+
+def identity_verification_confirm(
+    *, verification: IdentityVerification, verifier: User, request: HttpRequest | None
+) -> IdentityVerification:
+    """pending -> confirmed; the account becomes «подтверждённая» and takes the checked SNILS.
+
+    Raises PermissionDenied for an actor without the verifier's permission, and
+    VerificationAlreadyDecided (a ValidationError) when the row is no longer pending; nothing
+    changes then. Notifies the citizen (inbox, e-mail, SMS after commit) and records
+    IDENTITY_CONFIRMED.
+    """
+    with transaction.atomic():
+        decided = _decide(
+            verification=verification, verifier=verifier, new_status=VerificationStatus.CONFIRMED, reason=""
+        )
+        citizen = User.objects.select_for_update().get(pk=decided.user_id)
+        if User.objects.filter(snils=decided.snils).exclude(pk=citizen.pk).exists():
+            # Another account already holds this SNILS: confirming would hand one person's
+            # number to two accounts. The verifier refuses instead (and support investigates).
+            raise ValidationError(
+                _("Этот СНИЛС уже указан в другой учётной записи. Подтверждение невозможно, откажите с причиной."),
+                code="snils_taken",
+            )
+        now = decided.decided_at
+        citizen.identity_level = IdentityLevel.CONFIRMED
+        citizen.identity_confirmed_at = now
+        citizen.snils = decided.snils
+        citizen.save(update_fields=["identity_level", "identity_confirmed_at", "snils"])
+        decided.user = citizen
+        audit_record(
+            kind=AuditEventKind.IDENTITY_CONFIRMED,
+            request=request,
+            actor=verifier,
+            subject=citizen,
+            details={"verification_id": decided.pk},
+        )
+        notify(
+            user=citizen,
+            event="identity_confirmed",
+            context={"verification": decided},
+            dedupe_key=f"identity_confirmed:{decided.pk}",
+            link=reverse("accounts:identity"),
+        )
+    return decided
+
+
+def identity_verification_refuse(
+    *, verification: IdentityVerification, verifier: User, reason: str, request: HttpRequest | None
+) -> IdentityVerification:
+    """pending -> refused with a reason the citizen will read; they may submit again.
+
+    Same guards as identity_verification_confirm; an empty reason is a ValidationError. Notifies
+    the citizen with the reason and records IDENTITY_REFUSED (without the reason's text, which a
+    verifier might fill with passport details).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Укажите причину отказа: гражданин увидит её и сможет исправить."), code="required")
+    if len(reason) > REFUSAL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("Причина отказа — не длиннее %(limit)d символов.") % {"limit": REFUSAL_REASON_MAX_LENGTH},
+            code="max_length",
+        )
+    with transaction.atomic():
+        decided = _decide(
+            verification=verification, verifier=verifier, new_status=VerificationStatus.REFUSED, reason=reason
+        )
+        audit_record(
+            kind=AuditEventKind.IDENTITY_REFUSED,
+            request=request,
+            actor=verifier,
+            subject=decided.user,
+            details={"verification_id": decided.pk},
+        )
+        notify(
+            user=decided.user,
+            event="identity_refused",
+            context={"verification": decided, "reason": reason},
+            dedupe_key=f"identity_refused:{decided.pk}",
+            link=reverse("accounts:identity"),
+        )
+    return decided
+
+
+def identity_video_delete(*, verification_id: int, now: datetime.datetime | None = None) -> bool:
+    """Delete one decided verification's video from storage and remember when.
+
+    Safe to run twice: a pending row, or one whose video is already gone, is left alone (False).
+    The row is emptied first and the file deleted after that transaction, so a crash can only
+    leave an orphan file in private storage, never a row pointing at a missing file.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            IdentityVerification.objects.select_for_update(skip_locked=True)
+            .filter(pk=verification_id, decided_at__isnull=False, video_deleted_at__isnull=True)
+            .exclude(status=VerificationStatus.PENDING)
+            .first()
+        )
+        if row is None:
+            return False
+        name = row.video.name
+        storage = row.video.storage
+        row.video = ""
+        row.video_deleted_at = now
+        row.save(update_fields=["video", "video_deleted_at"])
+    if name:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("could not delete identity video of verification %s", verification_id)
+    return True
+
+
+def identity_video_purge_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete the videos of verifications decided more than IDENTITY_VIDEO_RETENTION_DAYS ago.
+
+    Pending verifications are never touched. Kept videos of abandoned forms older than a day go
+    too. Returns how many files were deleted (0 on a rerun).
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.IDENTITY_VIDEO_RETENTION_DAYS)
+    ids = list(
+        IdentityVerification.objects.filter(decided_at__lt=cutoff, video_deleted_at__isnull=True)
+        .exclude(status=VerificationStatus.PENDING)
+        .values_list("pk", flat=True)
+    )
+    deleted = sum(identity_video_delete(verification_id=pk, now=now) for pk in ids)
+    return deleted + identity_video_unsent_purge(now=now)
+
+
+def identity_verification_latest(*, user: User) -> IdentityVerification | None:
+    """The citizen's most recent verification, whatever its status (a read used by the page)."""
+    return IdentityVerification.objects.filter(user=user).order_by("-submitted_at", "-pk").first()

@@ -1,0 +1,80 @@
+"""The citizen's video-verification page: thin, everything it decides comes from the services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.constants import IdentityLevel, VerificationStatus
+from accounts.validators import snils_normalize
+from accounts.verification_forms import IdentityVerificationForm
+from accounts.verification_services import (
+    identity_verification_can_submit,
+    identity_verification_latest,
+    identity_verification_submit,
+    identity_video_keep_unsent,
+    identity_video_unsent_delete,
+)
+
+
+def _snils_display(value: str | None) -> str:
+    digits = snils_normalize(value or "")
+    if len(digits) != 11:
+        return ""
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def identity(request: HttpRequest) -> HttpResponse:
+    """Status of the citizen's verification, and the form when they may (re)submit."""
+    user = request.user
+    latest = identity_verification_latest(user=user)
+    can_submit = identity_verification_can_submit(user=user)
+    form = None
+    if request.method == "POST":
+        form = IdentityVerificationForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            try:
+                identity_verification_submit(
+                    user=user, video=form.cleaned_data["video"], data=form.identity_data(), request=request
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if form.kept_video is not None:
+                    identity_video_unsent_delete(video=form.kept_video)
+                messages.success(request, _("Видео отправлено на проверку. Мы сообщим о решении по SMS и e-mail."))
+                return redirect("accounts:identity")
+        elif can_submit and "video" not in form.errors and request.FILES.get("video"):
+            # The video was fine, something else was not: keep it so it need not be recorded again.
+            form.video_kept_as(
+                identity_video_keep_unsent(
+                    user=user, video=form.cleaned_data["video"], content_type=form.video_content_type
+                )
+            )
+    elif can_submit:
+        form = IdentityVerificationForm(user=user, initial={"snils": _snils_display(user.snils)})
+    resubmitting = request.method == "POST" or request.GET.get("resubmit") == "1"
+    show_form = form is not None and (
+        request.method == "POST" or latest is None or latest.status != VerificationStatus.REFUSED or resubmitting
+    )
+    context = {
+        "latest": latest,
+        "form": form if show_form else None,
+        "can_submit": can_submit,
+        "is_simplified": user.identity_level == IdentityLevel.SIMPLIFIED,
+        "is_confirmed": user.identity_level == IdentityLevel.CONFIRMED,
+        "max_video_bytes": settings.IDENTITY_VIDEO_MAX_BYTES,
+        "retention_days": settings.IDENTITY_VIDEO_RETENTION_DAYS,
+        "statuses": VerificationStatus,
+    }
+    return render(request, "accounts/identity.html", context)

@@ -1,0 +1,170 @@
+"""The outbox: rows first, delivered after commit, retried with backoff, never lost."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from notifications.backends.sms import SmsError
+from notifications.constants import MAX_ATTEMPTS, Channel, DeliveryStatus
+from notifications.models import Notification, OutboundMessage
+from notifications.services import notify, outbound_deliver
+from notifications.tasks import outbound_deliver_pending_task, outbound_deliver_task
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify(user, key="k1"):
+    return notify(user=user, event="demo_ping", context={"code_hint": "проверка"}, dedupe_key=key)
+
+
+def test_notify_writes_rows_and_delivers_only_after_commit(citizen, sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        messages = _notify(citizen)
+    # Rows exist, nothing sent yet: delivery waits for the commit.
+    assert [m.channel for m in messages] == [Channel.SMS]  # demo_ping has no body.txt => no e-mail
+    assert sms_outbox == []
+    assert Notification.objects.filter(recipient=citizen, event="demo_ping").count() == 1
+    assert len(callbacks) == 1
+    callbacks[0]()
+    message = OutboundMessage.objects.get()
+    assert message.status == DeliveryStatus.SENT
+    assert message.sent_at is not None
+    assert sms_outbox == [{"to": citizen.phone.as_e164, "text": "Портал ОМС: проверка. Это тестовое сообщение."}]
+
+
+def test_notify_is_idempotent_by_dedupe_key(citizen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _notify(citizen)
+        second = _notify(citizen)
+    assert len(first) == 1
+    assert second == []
+    assert OutboundMessage.objects.count() == 1
+    assert Notification.objects.count() == 1
+
+
+def test_delivery_task_run_twice_sends_once(citizen, sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        (message,) = _notify(citizen)
+    assert outbound_deliver_task(message.pk) == DeliveryStatus.SENT
+    assert outbound_deliver_task(message.pk) == "skipped"
+    assert len(sms_outbox) == 1
+    message.refresh_from_db()
+    assert message.attempts == 1
+
+
+def test_email_with_html_alternative(citizen, django_capture_on_commit_callbacks):
+    message = OutboundMessage.objects.create(
+        channel=Channel.EMAIL,
+        event="demo",
+        recipient=citizen.email,
+        subject="Тема",
+        body="Текст",
+        body_html="<p>Текст</p>",
+        dedupe_key="mail-1",
+    )
+    assert outbound_deliver(message_id=message.pk) == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [citizen.email]
+    assert mail.outbox[0].alternatives[0][0] == "<p>Текст</p>"
+
+
+class FlakyGateway:
+    calls = 0
+    transient = True
+
+    def send(self, phone, text):
+        FlakyGateway.calls += 1
+        raise SmsError("gateway down", transient=FlakyGateway.transient)
+
+
+@pytest.fixture
+def flaky_gateway(settings):
+    settings.SMS_BACKEND = "notifications.tests.test_outbox.FlakyGateway"
+    FlakyGateway.calls = 0
+    FlakyGateway.transient = True
+    return FlakyGateway
+
+
+def _pending_sms(citizen, **extra):
+    return OutboundMessage.objects.create(
+        channel=Channel.SMS, event="demo", recipient=str(citizen.phone), body="x", dedupe_key="sms-1", **extra
+    )
+
+
+def test_transient_error_backs_off_then_fails_after_cap(citizen, flaky_gateway):
+    message = _pending_sms(citizen)
+    delays = []
+    for _ in range(MAX_ATTEMPTS - 1):
+        before = timezone.now()
+        assert outbound_deliver(message_id=message.pk) == DeliveryStatus.PENDING
+        message.refresh_from_db()
+        delays.append(round((message.next_attempt_at - before).total_seconds() / 60))
+    assert delays == [1, 2, 4, 8]
+    assert message.last_error == "gateway down"
+    assert outbound_deliver(message_id=message.pk) == DeliveryStatus.FAILED
+    message.refresh_from_db()
+    assert message.attempts == MAX_ATTEMPTS
+    assert flaky_gateway.calls == MAX_ATTEMPTS
+
+
+def test_permanent_error_fails_at_once(citizen, flaky_gateway):
+    flaky_gateway.transient = False
+    message = _pending_sms(citizen)
+    assert outbound_deliver(message_id=message.pk) == DeliveryStatus.FAILED
+    message.refresh_from_db()
+    assert message.attempts == 1
+
+
+def test_sensitive_body_is_erased_after_sending(citizen, sms_outbox):
+    message = _pending_sms(citizen, is_sensitive=True)
+    outbound_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert sms_outbox[0]["text"] == "x"
+    assert "x" not in message.body
+
+
+def test_sweep_sends_only_due_pending_messages(citizen, sms_outbox):
+    due = _pending_sms(citizen)
+    later = OutboundMessage.objects.create(
+        channel=Channel.SMS,
+        event="demo",
+        recipient=str(citizen.phone),
+        body="later",
+        dedupe_key="sms-2",
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+    )
+    assert outbound_deliver_pending_task() == 1
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert due.status == DeliveryStatus.SENT
+    assert later.status == DeliveryStatus.PENDING
+    assert [item["text"] for item in sms_outbox] == ["x"]
+
+
+def test_broker_down_loses_nothing(citizen, sms_outbox, settings, django_capture_on_commit_callbacks, caplog):
+    """With Redis unreachable the publish fails quietly; the row waits for the sweep."""
+    from portal.celery import app
+
+    # Swap in fresh connection pools for the dead broker; the originals are put back untouched,
+    # since other parts of Celery (control, mailbox) keep references to them.
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        with caplog.at_level("ERROR", logger="portal.tasking"), django_capture_on_commit_callbacks(execute=True):
+            (message,) = _notify(citizen)
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+    message.refresh_from_db()
+    assert message.status == DeliveryStatus.PENDING
+    assert "left for the periodic sweep" in caplog.text
+    assert outbound_deliver_pending_task() == 1
+    message.refresh_from_db()
+    assert message.status == DeliveryStatus.SENT
+    assert len(sms_outbox) == 1
