@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from notifications.selectors import outbox_files_list
+from oms_policy.selectors import policy_active_for
 from portal.services import readiness_check
 
 
@@ -18,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cabinet(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/cabinet.html")
+    return render(request, "portal/cabinet.html", {"policy": policy_active_for(holder=request.user)})
 
 
 @never_cache

@@ -281,3 +281,19 @@ def test_field_partial_keeps_a_describedby_the_form_set_without_repeating_ids():
     field = render_to_string("includes/_field.html", {"field": form["snils"]})
 
     assert 'aria-describedby="snils-example id_snils-hint id_snils-error"' in field
+
+
+def test_cabinet_shows_the_owners_current_policy_only(client, citizen, other_citizen):
+    from oms_policy.tests.factories import PolicyFactory
+
+    PolicyFactory(holder=citizen, enp="2847040848000286")
+    client.force_login(other_citizen)
+    response = client.get(reverse("cabinet"))
+    assert response.status_code == 200
+    assert "2847 0408 4800 0286" not in response.content.decode()
+    assert response.context["policy"] is None
+
+    client.force_login(citizen)
+    content = client.get(reverse("cabinet")).content.decode()
+    assert "2847 0408 4800 0286" in content
+    assert "СОГАЗ-Мед" in content
