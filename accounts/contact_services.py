@@ -17,7 +17,6 @@ import hmac
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,18 +27,17 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.models import ContactConfirmation, User
+from accounts.models import ContactConfirmation, User, otp_code_hash
+from accounts.second_factor import ResendTooSoon
 from accounts.services import audit_record, mask_phone, request_ip
 from accounts.sms_limits import sms_send_allowed
 
 Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose
 
-_CODE_SALT = "accounts.contact_services.code"
 _LINK_SALT = "accounts.contact_services.email-link"
 
 
@@ -53,7 +51,7 @@ def contact_code_generate() -> str:
 
 def contact_code_hash(*, purpose: str, target: str, code: str) -> str:
     """Keyed hash of a code, bound to what it proves, so one code never confirms anything else."""
-    return salted_hmac(_CODE_SALT, f"{purpose}:{target}:{code}", algorithm="sha256").hexdigest()
+    return otp_code_hash(device_key=f"contact:{purpose}:{target}", code=code)
 
 
 def contact_code_matches(*, purpose: str, target: str, code: str, code_hash: str) -> bool:
@@ -191,11 +189,6 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
 
 
 # --- change of phone or e-mail -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResendTooSoon(Exception):
-    seconds_left: int
 
 
 _PASSWORD_FAILURE_LIMIT = 5

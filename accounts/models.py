@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
@@ -7,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.constants import AuditEventKind, IdentityLevel, Sex, VerificationStatus
@@ -217,17 +222,10 @@ class KnownDevice(models.Model):
 
 
 def otp_code_hash(*, device_key: str, code: str) -> str:
-    """Keyed hash of a one-time code, bound to one device so equal codes hash differently."""
-    import hashlib
-    import hmac
-
+    """Keyed hash of a one-time code, bound to what it proves (a device, a contact) so equal codes
+    hash differently and one code never confirms anything else."""
     message = f"{device_key}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-from datetime import timedelta  # noqa: E402
-
-from django_otp.models import Device, SideChannelDevice  # noqa: E402
 
 
 class SmsDevice(SideChannelDevice):
