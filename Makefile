@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve lint format messages venv venv-dev migrate seed clean
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,20 @@ serve: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(MANAGE) migrate --noinput
 	DJANGO_SETTINGS_MODULE=portal.settings.production $(MANAGE) collectstatic --noinput -v 0
 	DJANGO_SETTINGS_MODULE=portal.settings.production PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+# The runtime requirements alone (what `make run` and `make serve` install) must load every process:
+# test tools in the dev venv can hide a missing runtime pin (kombu's Redis transport needs packaging).
+RUNTIME_VENV := var/runtime-venv
+check-runtime:
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	ALLOWED_HOSTS=localhost DATABASE_URL=$${DATABASE_URL:-postgres://localhost/oms} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	$(RUNTIME_VENV)/bin/python -c "import django; django.setup(); \
+	import kombu.transport.redis, celery.bin.celery, gunicorn.app.wsgiapp, honcho.command, weasyprint, qrcode, storages; \
+	from portal.celery import app; app.loader.import_default_modules(); \
+	from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING'); \
+	print('runtime requirements load every process')"
 
 clean:
 	rm -rf $(VENV) var
