@@ -66,6 +66,32 @@ def _isolate(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request):
+    """Transactional tests (live server, worker) flush the database when they end, and a flush
+    keeps permissions (re-created on post_migrate) but not rows written by data migrations. Put
+    the staff groups and the reference data back for each such test."""
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    from oms_policy.services import reference_data_ensure
+
+    staff_groups = importlib.import_module("accounts.migrations.0002_staff_groups").GROUP_PERMISSIONS
+    for name, permissions in staff_groups.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, content_type__model=model, codename=codename)
+                for app, model, codename in permissions
+            ]
+        )
+    reference_data_ensure()
+
+
 @pytest.fixture
 def sms_outbox():
     from notifications.backends.sms import LocmemSmsBackend
