@@ -5,12 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.db.models.fields import BLANK_CHOICE_DASH
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.second_factor import (
+    second_factor_failure_count,
+    second_factor_failures_reset,
+    second_factor_locked_until,
+)
 from accounts.verification_services import REFUSAL_REASON_MAX_LENGTH
 
 
@@ -57,7 +63,26 @@ class TotpAdminAuthenticationForm(OTPAdminAuthenticationForm):
                 ),
                 code="no_totp",
             )
-        super().clean_otp(user)
+        if user is None:
+            super().clean_otp(user)
+            return
+        # django-otp's own TOTP throttle is off (OTP_TOTP_THROTTLE_FACTOR = 0); the per-account limit
+        # of accounts.second_factor applies here too, or a stolen password would allow 10**6 guesses.
+        locked_until = second_factor_locked_until(user=user)
+        if locked_until is not None:
+            raise forms.ValidationError(
+                _("Слишком много неверных кодов. Вход заблокирован до %(until)s.")
+                % {"until": formats.date_format(timezone.localtime(locked_until), "H:i")},
+                code="locked",
+            )
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError as error:
+            if error.code == "invalid_token":
+                second_factor_failure_count(user=user, request=self.request, method="totp")
+            raise
+        if getattr(user, "otp_device", None) is not None:
+            second_factor_failures_reset(user=user)
 
     def _chosen_device(self, user: User):
         device = super()._chosen_device(user)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -56,6 +57,63 @@ def axes_username(request: HttpRequest | None, credentials: dict | None = None) 
     if request is not None:
         request._axes_login_key = (raw, key)  # type: ignore[attr-defined]
     return key
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The citizen's address (AXES_CLIENT_IP_CALLABLE; also the audit log's and the SMS limits').
+
+    With AXES_IPWARE_PROXY_COUNT (env PROXY_COUNT) trusted proxies in front, REMOTE_ADDR is our own
+    proxy, and the client's address is the PROXY_COUNT-th entry of X-Forwarded-For counted from the
+    right (the entries left of it were typed by the client and can be forged). Without proxies the
+    header is ignored. django-ipware is not installed, so axes itself would read REMOTE_ADDR only and
+    every citizen behind the proxy would share one address (one lock-out for all, one SMS limit).
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
+    if count <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < count:
+        return remote
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+# --- the backup-code page («пароль + резервный код»), which bypasses axes on purpose ----------------
+
+
+def _backup_key(username: str, ip_address: str | None) -> str:
+    return f"backup-login:failures:{login_key(username)}:{ip_address or '-'}"
+
+
+def backup_login_locked_until(*, username: str, ip_address: str | None) -> datetime | None:
+    """When this login may try the backup-code page again from this address; None: it may now.
+
+    The page exists to lift axes' lock, so axes can't guard it: it counts its own failures per
+    login + address (as axes does), never per account, so a stranger can't lock the owner out.
+    """
+    value = cache.get(_backup_key(username, ip_address))
+    if not isinstance(value, dict) or value.get("count", 0) < settings.AXES_FAILURE_LIMIT:
+        return None
+    until = datetime.fromtimestamp(float(value["until"]), tz=timezone.get_current_timezone())
+    return until if until > timezone.now() else None
+
+
+def backup_login_failed(*, username: str, ip_address: str | None) -> None:
+    """Count one wrong password or backup code on the backup-code page (15-minute window)."""
+    window = COOL_OFF_TIERS[0]
+    key = _backup_key(username, ip_address)
+    value = cache.get(key)
+    count = (value.get("count", 0) if isinstance(value, dict) else 0) + 1
+    until = timezone.now() + window
+    cache.set(key, {"count": count, "until": until.timestamp()}, timeout=int(window.total_seconds()))
+
+
+def backup_login_succeeded(*, username: str, ip_address: str | None) -> None:
+    cache.delete(_backup_key(username, ip_address))
 
 
 def _tier_key(username: str) -> str:

@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.backends import user_find_by_login
+from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
-from accounts.lockout import login_key
+from accounts.lockout import backup_login_failed, backup_login_locked_until, backup_login_succeeded, login_key
 from accounts.login_forms import BackupUnlockForm, LoginPasswordForm, PortalPasswordResetForm, SecondFactorForm
 from accounts.login_services import (
     PendingLogin,
@@ -53,7 +53,7 @@ from accounts.second_factor import (
     sms_code_status,
     sms_resend_seconds_left,
 )
-from accounts.services import audit_record, mask_phone
+from accounts.services import audit_record, mask_phone, request_ip
 
 METHOD_LABELS = {
     "sms": gettext_lazy("SMS-код"),
@@ -219,13 +219,28 @@ def login_backup(request: HttpRequest) -> HttpResponse:
     """Log in with the password and a backup code; a valid backup code lifts the password lock-out.
 
     The lock-out exists against password guessing; someone holding one of the owner's backup codes
-    and the password is the owner. Wrong backup codes count against the account's second-factor limit.
+    and the password is the owner. Wrong passwords and codes count per login + address here; wrong
+    codes after the right password also count against the account's second-factor limit.
     """
     form = BackupUnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_find_by_login(form.cleaned_data["username"])
+        username = form.cleaned_data["username"]
+        ip_address = request_ip(request)
+        locked_until = backup_login_locked_until(username=username, ip_address=ip_address)
+        if locked_until is not None:
+            return render(
+                request,
+                "accounts/lockout.html",
+                {"locked_until": locked_until, "reason": "backup_code", "failure_limit": settings.AXES_FAILURE_LIMIT},
+                status=429,
+            )
+        # The password first, straight through the backend (axes would refuse: lifting its lock is
+        # what this page is for). Without the password no backup code is checked, so a stranger
+        # can neither spend the owner's codes nor lock the owner's second factor, and known and
+        # unknown logins answer alike (the backend hashes for unknown ones too).
+        user = LoginBackend().authenticate(request, username=username, password=form.cleaned_data["password"])
         device = None
-        if user is not None and user.is_active:
+        if user is not None:
             try:
                 device = second_factor_verify(
                     user=user, token=form.cleaned_data["backup_code"], request=request, method="backup_code"
@@ -233,18 +248,18 @@ def login_backup(request: HttpRequest) -> HttpResponse:
             except SecondFactorLocked as locked:
                 return _lockout_page(request, until=locked.until, reason="second_factor")
         if device is not None:
-            axes_reset(username=login_key(form.cleaned_data["username"]))
-            checked = authenticate(
-                request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-            )
-            if checked is not None and checked.pk == user.pk:
-                pending_login_start(request=request, user=checked, next_url="")
-                pending = pending_login_get(request=request)
-                return _finish(request, pending, device)
-            # The backup code was right but the password was not: the code is spent all the same
-            # (a code is single-use whatever happens next).
+            axes_reset(username=login_key(username))
+            backup_login_succeeded(username=username, ip_address=ip_address)
+            pending_login_start(request=request, user=user, next_url="")
+            pending = pending_login_get(request=request)
+            return _finish(request, pending, device)
+        backup_login_failed(username=username, ip_address=ip_address)
         audit_record(
-            kind=AuditEventKind.LOGIN_FAILED, request=request, actor=None, subject=user, details={"step": "backup_code"}
+            kind=AuditEventKind.LOGIN_FAILED,
+            request=request,
+            actor=None,
+            subject=user_find_by_login(username),
+            details={"step": "backup_code"},
         )
         form.add_error(None, _("Неверный логин, пароль или резервный код."))
     return render(request, "accounts/login_backup.html", {"form": form})

@@ -40,6 +40,7 @@ __all__ = [
     "backup_codes_generate",
     "device_method",
     "second_factor_devices",
+    "second_factor_failure_count",
     "second_factor_failures_reset",
     "second_factor_locked_until",
     "second_factor_send_sms",
@@ -154,6 +155,11 @@ def _failure_count(*, user: User, request: HttpRequest | None, method: str) -> N
             subject=user,
             details={"step": "second_factor", "until": until.isoformat()},
         )
+
+
+def second_factor_failure_count(*, user: User, request: HttpRequest | None, method: str) -> None:
+    """Count one wrong code checked outside second_factor_verify (the admin login's TOTP form)."""
+    _failure_count(user=user, request=request, method=method)
 
 
 # --- SMS ------------------------------------------------------------------------------------------

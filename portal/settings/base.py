@@ -299,6 +299,9 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (axes would default to USERNAME_FIELD, "email")
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.axes_lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The client's address behind PROXY_COUNT trusted proxies (django-ipware is not installed, so the
+# AXES_IPWARE_* settings alone would be ignored and every citizen would share the proxy's address).
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 
 # --- accounts: registration and contacts -----------------------------------------------------
 # SMS codes for registration and a change of phone follow the login codes' rules above
