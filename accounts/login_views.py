@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
@@ -300,12 +300,18 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def not_me(request: HttpRequest, value: str) -> HttpResponse:
-    """One click from the alert: end every session and e-mail a password-reset link."""
+    """From the alert: GET asks to confirm, POST ends every session and e-mails a reset link.
+
+    The action waits for a button press because mail scanners open links in e-mails: a GET that
+    ended sessions would log people out whenever their mailbox checked the message.
+    """
     user = not_me_load(value=value)
     if user is None:
         return render(request, "accounts/not_me.html", {"valid": False}, status=400)
+    if request.method != "POST":
+        return render(request, "accounts/not_me.html", {"valid": True, "confirm": True})
     not_me_confirm(user=user, request=request)
     if request.user.is_authenticated:
         logout(request)

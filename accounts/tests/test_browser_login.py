@@ -62,6 +62,7 @@ def test_not_me_link_from_the_alert_ends_the_session(transactional_db, citizen, 
     alert = next(m for m in mail.outbox if m.subject == "Вход на портал ОМС с нового устройства")
     link = re.search(r"(http\S+/accounts/not-me/\S+/)", alert.body).group(1)
     page.goto(link)
+    page.get_by_role("button", name="Завершить все сеансы").click()
     expect(page.get_by_role("heading", name="Все сеансы завершены")).to_be_visible()
     page.goto(page.live_server_url + "/cabinet/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/cabinet/$"))

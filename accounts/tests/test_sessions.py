@@ -121,8 +121,13 @@ def test_not_me_ends_every_session_and_sends_a_reset_link(
     full_login(client, citizen, sms_outbox, django_capture_on_commit_callbacks)
     path = not_me_path()
     stranger = Client()
+    # Opening the link (as a mail scanner would) only asks; nothing ends yet.
+    response = stranger.get(path)
+    assert response.status_code == 200
+    assert "Завершить все сеансы" in response.content.decode()
+    assert client.get(reverse("cabinet")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = stranger.get(path)
+        response = stranger.post(path)
     assert response.status_code == 200
     assert "Все сеансы завершены" in response.content.decode()
     assert client.get(reverse("cabinet")).status_code == 302
@@ -136,9 +141,12 @@ def test_not_me_link_forged_or_old_is_refused(client, citizen, sms_outbox, clock
     full_login(client, citizen, sms_outbox, django_capture_on_commit_callbacks)
     path = not_me_path()
     assert client.get(path.replace("/not-me/", "/not-me/x")).status_code == 400
+    assert client.post(path.replace("/not-me/", "/not-me/x")).status_code == 400
     clock.advance(hours=24, seconds=1)
-    response = client.get(path)
-    assert response.status_code == 400
+    assert client.get(path).status_code == 400
+    assert client.post(path).status_code == 400
+    citizen.refresh_from_db()
+    assert citizen.sessions_valid_after is None
 
 
 # --- «Безопасность» ----------------------------------------------------------------------------------
