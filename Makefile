@@ -72,7 +72,8 @@ check-runtime:
 	$(PYTHON) -m venv $(RUNTIME_VENV)
 	$(RUNTIME_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))") \
-	ALLOWED_HOSTS=localhost DATABASE_URL=$${DATABASE_URL:-postgres://localhost/oms} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	ALLOWED_HOSTS=localhost SMS_BACKEND=notifications.backends.sms.HttpSmsBackend SMS_HTTP_URL=https://sms.invalid/ \
+	SMS_HTTP_TOKEN=check EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend DATABASE_URL=$${DATABASE_URL:-postgres://localhost/oms} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
 	$(RUNTIME_VENV)/bin/python -c "import django; django.setup(); \
 	import kombu.transport.redis, celery.bin.celery, gunicorn.app.wsgiapp, honcho.command, weasyprint, qrcode, storages; \
 	from portal.celery import app; app.loader.import_default_modules(); \

@@ -66,6 +66,10 @@ def main() -> None:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "localhost",
         "STATIC_ROOT": "/tmp/oms-bench-static",
+        "SMS_BACKEND": "notifications.backends.sms.HttpSmsBackend",
+        "SMS_HTTP_URL": "https://sms.example.ru/send",
+        "SMS_HTTP_TOKEN": "bench",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)

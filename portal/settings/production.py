@@ -7,7 +7,7 @@ warnings. Variables without a safe default are required here and fail start-up b
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL
+from .base import DATABASES, EMAIL_BACKEND, REDIS_URL, SMS_BACKEND, SMS_HTTP_TOKEN, SMS_HTTP_URL
 from .envvars import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -22,6 +22,26 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL: production runs on PostgreSQL (postgres://...).")
 if not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL: production needs Redis as the Celery broker and cache.")
+# The demo backends print one-time codes and full phone numbers to the log: never in production.
+if SMS_BACKEND in {"notifications.backends.sms.OutboxSmsBackend", "notifications.backends.sms.LocmemSmsBackend"}:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND: the outbox backend is for the demo; set notifications.backends.sms.HttpSmsBackend "
+        "with SMS_HTTP_URL and SMS_HTTP_TOKEN."
+    )
+if SMS_BACKEND == "notifications.backends.sms.HttpSmsBackend":
+    if not SMS_HTTP_URL.startswith("https://"):
+        raise ImproperlyConfigured("SMS_HTTP_URL: the SMS provider's https:// address is required.")
+    if not SMS_HTTP_TOKEN:
+        raise ImproperlyConfigured("SMS_HTTP_TOKEN: the SMS provider's token is required.")
+if EMAIL_BACKEND in {
+    "notifications.backends.email.OutboxEmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}:
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND: the outbox backend is for the demo; set django.core.mail.backends.smtp.EmailBackend "
+        "and EMAIL_HOST."
+    )
 
 # TLS terminates at the proxy in front of gunicorn.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

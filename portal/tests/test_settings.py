@@ -30,6 +30,10 @@ SETTINGS_VARIABLES = {
     "REDIS_URL",
     "SESSION_IDLE_SECONDS",
     "STORAGE_BACKEND",
+    "SMS_BACKEND",
+    "SMS_HTTP_URL",
+    "SMS_HTTP_TOKEN",
+    "EMAIL_BACKEND",
 }
 
 
@@ -47,6 +51,10 @@ def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
             # Only parsed, never connected to: the checks below do not open a database connection.
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/oms_h2",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "SMS_BACKEND": "notifications.backends.sms.HttpSmsBackend",
+            "SMS_HTTP_URL": "https://sms.example.ru/send",
+            "SMS_HTTP_TOKEN": "test-token",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "VAR_DIR": str(tmp_path / "var"),
         }
     )
@@ -138,3 +146,19 @@ def test_every_variable_the_settings_read_is_documented():
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG"} <= variables
     assert sorted(name for name in variables if f"# {name}=" not in env_example) == []
     assert sorted(name for name in variables if f"`{name}`" not in readme) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SMS_BACKEND": None}, "SMS_BACKEND: the outbox backend is for the demo"),
+        ({"SMS_HTTP_TOKEN": None}, "SMS_HTTP_TOKEN: the SMS provider's token is required."),
+        ({"SMS_HTTP_URL": "http://sms.example.ru/send"}, "SMS_HTTP_URL: the SMS provider's https:// address"),
+        ({"EMAIL_BACKEND": None}, "EMAIL_BACKEND: the outbox backend is for the demo"),
+    ],
+)
+def test_production_refuses_demo_message_backends(tmp_path, overrides, message):
+    """The demo outbox prints codes and phone numbers to the log; production must not start with it."""
+    result = _manage(["check", "--settings=portal.settings.production"], _production_env(tmp_path, **overrides))
+    assert result.returncode != 0
+    assert message in result.stderr
