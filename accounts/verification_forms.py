@@ -105,8 +105,10 @@ class IdentityVerificationForm(forms.Form):
         error_messages={"required": _("Укажите СНИЛС.")},
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, oversized_uploads: set[str] | frozenset[str] = frozenset(), **kwargs) -> None:
         self.user = user
+        # Set by documents.uploads.SizeLimitedUploadHandler: the file was cut off while streaming.
+        self.video_oversized = "video" in oversized_uploads
         self.birth_date: datetime.date | None = user.birth_date
         self.video_content_type = ""
         self.kept_video: File | None = None
@@ -119,11 +121,14 @@ class IdentityVerificationForm(forms.Form):
             self.kept_video = kept[0]
             self.initial["video"] = self.kept_video
             self.has_kept_video = True
+        if self.video_oversized:
+            # The file never arrived; say why instead of «choose a file».
+            self.fields["video"].required = False
 
     def clean_video(self) -> UploadedFile | File:
         video: UploadedFile | File = self.cleaned_data["video"]
         limit = settings.IDENTITY_VIDEO_MAX_BYTES
-        if video.size > limit:
+        if self.video_oversized or video.size > limit:
             raise forms.ValidationError(
                 _("Файл больше %(limit)s. Запишите видео короче или сожмите файл.") % {"limit": filesizeformat(limit)},
                 code="too_large",

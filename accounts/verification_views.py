@@ -41,7 +41,9 @@ def identity(request: HttpRequest) -> HttpResponse:
     can_submit = identity_verification_can_submit(user=user)
     form = None
     if request.method == "POST":
-        form = IdentityVerificationForm(request.POST, request.FILES, user=user)
+        form = IdentityVerificationForm(
+            request.POST, request.FILES, user=user, oversized_uploads=getattr(request, "oversized_uploads", set())
+        )
         if form.is_valid():
             try:
                 identity_verification_submit(

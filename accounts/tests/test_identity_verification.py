@@ -151,6 +151,23 @@ def test_a_video_over_the_limit_is_refused_and_typed_values_kept(applicant_clien
     assert IdentityVerification.objects.count() == 0
 
 
+def test_a_video_cut_off_while_streaming_gets_the_size_message_not_required(applicant_client, applicant, settings):
+    """documents.uploads drops the file before it reaches the disk; the form still says why."""
+    settings.IDENTITY_VIDEO_MAX_BYTES = 2048
+    settings.UPLOAD_MAX_BYTES = 2048
+    big = WEBM_BYTES[:4] + b"\x00" * 4000
+    response = applicant_client.post(IDENTITY_URL, {**form_data(), "video": webm_upload(big)})
+    assert response.status_code == 200
+    assert response.wsgi_request.oversized_uploads == {"video"}
+    assert "video" not in response.wsgi_request.FILES
+    errors = response.context["form"].errors.as_data()
+    assert list(errors) == ["video"]
+    assert errors["video"][0].code == "too_large"
+    html = response.content.decode()
+    assert 'value="45 10"' in html and 'value="112-233-445 95"' in html
+    assert IdentityVerification.objects.count() == 0
+
+
 def test_a_video_at_the_limit_is_accepted(applicant_client, applicant, settings):
     settings.IDENTITY_VIDEO_MAX_BYTES = 2048
     exact = WEBM_BYTES[:4] + b"\x00" * 2044

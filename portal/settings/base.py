@@ -317,3 +317,11 @@ SMS_HTTP_ALLOW_INSECURE_LOCALHOST = False
 IDENTITY_VIDEO_MAX_BYTES = env_int("IDENTITY_VIDEO_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 # Videos are personal data kept only as long as a dispute about the decision is plausible.
 IDENTITY_VIDEO_RETENTION_DAYS = env_int("IDENTITY_VIDEO_RETENTION_DAYS", 30, minimum=1)
+
+# --- uploads: every file is cut off while streaming once it passes this size (documents.uploads) --
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", IDENTITY_VIDEO_MAX_BYTES, minimum=1024)
+FILE_UPLOAD_HANDLERS = [
+    "documents.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
