@@ -60,9 +60,15 @@ def _isolate(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
         },
     }
+    from django.utils import translation
+
     LocmemSmsBackend.outbox.clear()
     cache.clear()
+    # LocaleMiddleware leaves the last request's language active in this thread: start each test
+    # in Russian, as a visitor without a language cookie would.
+    translation.activate("ru")
     yield
+    translation.activate("ru")
     cache.clear()
 
 
