@@ -5,20 +5,29 @@ The admin site itself (second factor by TOTP only) is accounts.admin_site.Portal
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from typing import IO
 
 from django.contrib import admin, messages
-from django.contrib.admin import DateFieldListFilter
+from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,21 +90,52 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # Django builds «Выберите пользователь для изменения» from the verbose name, which does not
+        # decline in Russian; the heading names the list instead.
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("Пользователи")})
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        title = _("Пользователь: %(name)s") % {"name": obj} if obj is not None else _("Новый пользователь")
+        # The heading already names the person: no second line repeating it.
+        extra = {"title": title, "subtitle": None}
+        return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
     @admin.display(description=gettext_lazy("ФИО"))
     def full_name(self, obj: User) -> str:
         return obj.full_name
 
-    @admin.display(description=gettext_lazy("Пароль"))
-    def password_status(self, obj: User) -> str:
-        """Whether a password is set, never the hash (not even its algorithm or salt).
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only staff see whether a password is set, without the «сменить пароль» link: that
+        # page needs change_user and would only answer «403».
+        return [(name, {**options, "fields": tuple(_swap_password(options["fields"]))}) for name, options in fieldsets]
 
-        The link leads to Django's password form, which checks change_user itself.
-        """
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        return (*super().get_readonly_fields(request, obj), "password_state")
+
+    @admin.display(description=gettext_lazy("Пароль"))
+    def password_state(self, obj: User) -> str:
+        """Whether a password is set, never the hash (not even its algorithm or salt)."""
         if not obj.pk:
             return "—"
-        text = _("задан") if obj.has_usable_password() else _("не задан")
+        return _("задан") if obj.has_usable_password() else _("не задан")
+
+    @admin.display(description=gettext_lazy("Пароль"))
+    def password_status(self, obj: User) -> str:
+        """password_state with a link to Django's password form (which checks change_user itself)."""
+        if not obj.pk:
+            return "—"
         url = reverse("admin:auth_user_password_change", args=[obj.pk])
-        return format_html('{} — <a href="{}">{}</a>', text, url, _("сменить пароль"))
+        return format_html('{} — <a href="{}">{}</a>', self.password_state(obj), url, _("сменить пароль"))
+
+
+def _swap_password(fields) -> Iterator[str]:
+    for field in fields:
+        yield "password_state" if field == "password_status" else field
 
 
 # --- identity verification ----------------------------------------------------------------------
@@ -147,14 +187,43 @@ def _private_video_response(*, verification: IdentityVerification, range_header:
     return response
 
 
+class VerificationStatusFilter(SimpleListFilter):
+    """Status filter that opens on «На проверке»: that is the verifiers' work; «Все» stays one click away."""
+
+    title = gettext_lazy("статус")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [*VerificationStatus.choices, (self.ALL, _("Все"))]
+
+    def _chosen(self) -> str:
+        value = self.value()
+        return value if value in {*VerificationStatus.values, self.ALL} else VerificationStatus.PENDING
+
+    def choices(self, changelist):
+        chosen = self._chosen()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": chosen == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[IdentityVerification]):
+        chosen = self._chosen()
+        return queryset if chosen == self.ALL else queryset.filter(status=chosen)
+
+
 @admin.register(IdentityVerification)
 class IdentityVerificationAdmin(admin.ModelAdmin):
     """The verifiers' queue: pending first, oldest first; video beside the data; Confirm / Refuse."""
 
     change_form_template = "admin/accounts/identityverification/change_form.html"
-    list_display = ("id", "citizen", "submitted_at", "status", "verifier", "decided_at", "video_state")
+    # Short columns, so the queue fits 1280 px beside the admin's side menu.
+    list_display = ("id", "citizen", "submitted", "status", "decision", "video_state")
     list_display_links = ("id", "citizen")
-    list_filter = ("status", ("submitted_at", DateFieldListFilter))
+    list_filter = (VerificationStatusFilter, ("submitted_at", DateFieldListFilter))
     search_fields = ("user__email", "user__last_name", "user__first_name")
     search_help_text = gettext_lazy("Поиск по e-mail или фамилии гражданина")
     list_select_related = ("user", "verifier")
@@ -216,6 +285,21 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
     def citizen(self, obj: IdentityVerification) -> str:
         return obj.user.full_name or obj.user.email
 
+    @admin.display(description=gettext_lazy("Отправлено"), ordering="submitted_at")
+    def submitted(self, obj: IdentityVerification) -> str:
+        return formats.date_format(timezone.localtime(obj.submitted_at), "d.m.Y H:i")
+
+    @admin.display(description=gettext_lazy("Решение"), ordering="decided_at")
+    def decision(self, obj: IdentityVerification) -> str:
+        """When and by whom, in one short cell: «25.11.2026, Петров П.»."""
+        if obj.decided_at is None:
+            return "—"
+        when = formats.date_format(timezone.localtime(obj.decided_at), "d.m.Y")
+        if obj.verifier is None:
+            return when
+        initial = f" {obj.verifier.first_name[:1]}." if obj.verifier.first_name else ""
+        return f"{when}, {obj.verifier.last_name or obj.verifier.email}{initial}"
+
     @admin.display(description=gettext_lazy("Видео"))
     def video_state(self, obj: IdentityVerification) -> str:
         if obj.video_deleted_at:
@@ -274,6 +358,9 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("Видеоверификации: очередь")})
+
     def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
         if request.method == "POST":
             # Nothing here is edited by hand: status moves only through Confirm / Refuse.
@@ -286,14 +373,17 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             and obj.user_id != request.user.pk
         )
         extra_context = {
-            **(extra_context or {}),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "show_delete": False,
             "can_decide": can_decide,
             "refusal_form": RefusalForm(),
+            **(extra_context or {}),
         }
+        if obj is not None:
+            extra_context["title"] = _("Видеоверификация №%(number)s") % {"number": obj.pk}
+            extra_context["subtitle"] = None
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @staticmethod
@@ -308,6 +398,13 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
         if not verification.video or verification.video_deleted_at:
             raise Http404(_("Видео удалено."))
         return _private_video_response(verification=verification, range_header=request.headers.get("Range", ""))
+
+    def _change_page_with(self, request: HttpRequest, *, pk: int, refusal_form: RefusalForm) -> HttpResponse:
+        """Render the change page for a refusal that failed its form (a POST shown as the GET page)."""
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.changeform_view(page_request, str(pk), extra_context={"refusal_form": refusal_form})
 
     def _decided_redirect(self, request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:accounts_identityverification_changelist"))
@@ -332,8 +429,8 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = RefusalForm(request.POST)
         if not form.is_valid():
-            self.message_user(request, " ".join(form.errors["reason"]), messages.ERROR)
-            return HttpResponseRedirect(self._change_url(pk))
+            # The same page again, with the error next to the reason field and the text kept.
+            return self._change_page_with(request, pk=pk, refusal_form=form)
         try:
             decided = identity_verification_refuse(
                 verification=verification, verifier=request.user, reason=form.cleaned_data["reason"], request=request
@@ -380,6 +477,14 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_per_page = 100
     fields = ("at", "kind", "actor", "subject", "ip_address", "user_agent", "details")
     readonly_fields = fields
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "title": _("Журнал безопасности")})
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id) if object_id else None
+        extra = {"title": _("Событие журнала: %(event)s") % {"event": obj}, "subtitle": None} if obj else {}
+        return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -104,7 +104,7 @@ class RefusalForm(forms.Form):
         help_text=_("Гражданин увидит этот текст. Напишите, что исправить. Не пишите номера документов."),
         max_length=REFUSAL_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        error_messages={"required": _("Укажите причину отказа.")},
+        error_messages={"required": _("Укажите причину отказа — её увидит гражданин.")},
     )
 
 

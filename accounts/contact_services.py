@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
 from accounts.models import ContactConfirmation, User, otp_code_hash
@@ -441,7 +442,12 @@ def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: C
     limit = settings.SMS_CODE_MAX_FAILURES
     if failed_attempts >= limit:
         raise ValidationError(
-            _("Код больше не действует: было %(limit)d неверных попыток. Запросите новый код.") % {"limit": limit},
+            ngettext(
+                "Код больше не действует: была %(limit)d неверная попытка. Запросите новый код.",
+                "Код больше не действует: было %(limit)d неверных попыток. Запросите новый код.",
+                limit,
+            )
+            % {"limit": limit},
             code="too_many",
         )
     if timezone.now() >= expires_at:
@@ -450,7 +456,13 @@ def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: C
         left = limit - on_failure()
         if left <= 0:
             raise ValidationError(_("Неверный код. Попытки закончились — запросите новый код."), code="too_many")
-        raise ValidationError(_("Неверный код. Осталось попыток: %(left)d.") % {"left": left}, code="invalid")
+        # The same text as the login pages: «Осталась 1 попытка», «Осталось попыток: 4». Its Russian
+        # plural forms (and those of every ngettext here) are in locale/ru/LC_MESSAGES/django.po.
+        raise ValidationError(
+            ngettext("Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left)
+            % {"left": left},
+            code="invalid",
+        )
 
 
 def _contact_changed_tell_old(

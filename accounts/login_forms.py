@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
@@ -76,4 +77,36 @@ class PortalPasswordResetForm(PasswordResetForm):
 
 
 class PortalSetPasswordForm(SetPasswordForm):
+    """The new password after a reset link, in the same words as registration.
+
+    Django's stock form says «Введенные пароли не совпадают» and lists four rules; and it checks the
+    rules only on the second field, so a mismatch hid a too-short password until the next try.
+    Here the rules are checked on the first field whatever the second holds.
+    """
+
     user: User
+
+    new_password1 = forms.CharField(
+        label=_("Новый пароль"),
+        strip=False,
+        help_text=_("Не короче 8 символов, не только цифры, не похож на ваши имя и e-mail."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Новый пароль ещё раз"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = forms.Form.clean(self)
+        password1 = cleaned.get("new_password1")
+        password2 = cleaned.get("new_password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("new_password2", forms.ValidationError(_("Пароли не совпадают."), code="password_mismatch"))
+        if password1:
+            try:
+                password_validation.validate_password(password1, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned

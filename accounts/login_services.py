@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 
 from accounts.constants import AuditEventKind
@@ -92,6 +93,9 @@ def login_complete(*, request: HttpRequest, response_factory, pending: PendingLo
     login(request, pending.user, backend=pending.backend)
     django_otp.login(request, device)
     request.session[SESSION_LOGIN_AT_KEY] = timezone.now().timestamp()
+    # Password and second factor were just typed: the «Безопасность» page need not ask again for
+    # REAUTH_VALID_SECONDS (a later mark, e.g. from «Выйти на всех устройствах», does not count).
+    reauth_mark(request=request)
     audit_record(
         kind=AuditEventKind.LOGIN, request=request, actor=pending.user, details={"method": device_method(device)}
     )
@@ -104,6 +108,7 @@ def login_complete(*, request: HttpRequest, response_factory, pending: PendingLo
 
 
 def reauth_mark(*, request: HttpRequest) -> None:
+    """The password was typed just now (on the re-auth page, or as part of a full login)."""
     request.session[REAUTH_KEY] = timezone.now().timestamp()
 
 
@@ -164,6 +169,51 @@ def known_device_check(*, request: HttpRequest, response: HttpResponse, user: Us
     return True
 
 
+# Order matters: Edge, Opera and Яндекс Браузер also say «Chrome», Chrome also says «Safari»,
+# iPhones say «Mac OS X» and Android says «Linux».
+_BROWSERS = (
+    ("YaBrowser/", "Яндекс Браузер"),
+    ("Edg", "Edge"),  # Edg/, EdgA/, EdgiOS/
+    ("OPR/", "Opera"),
+    ("Opera", "Opera"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Macintosh", "macOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def user_agent_describe(user_agent: str) -> str:
+    """A browser's User-Agent as a person says it: «Chrome на Linux», «Safari на iPhone».
+
+    The raw header is a wall of tokens nobody can check against their own devices; the alert needs
+    only the browser and the system. Unknown parts are said to be unknown rather than guessed.
+    """
+    text = user_agent or ""
+    browser = next((name for token, name in _BROWSERS if token in text), "")
+    system = next((name for token, name in _SYSTEMS if token in text), "")
+    if browser and system:
+        return _("%(browser)s на %(system)s") % {"browser": browser, "system": system}
+    if browser:
+        return browser
+    if system:
+        return _("браузер на %(system)s") % {"system": system}
+    return _("неизвестный браузер")
+
+
 def not_me_link(*, user: User, device: KnownDevice) -> str:
     # The issue time goes inside the signed value (not TimestampSigner's clock) so that the one
     # clock of the project, timezone.now(), decides the 24 hours.
@@ -180,7 +230,7 @@ def new_device_alert(*, user: User, device: KnownDevice) -> None:
         event="new_device_login",
         context={
             "when": timezone.localtime(device.first_seen_at),
-            "browser": device.user_agent[:120],
+            "browser": user_agent_describe(device.user_agent),
             "not_me_url": not_me_link(user=user, device=device),
         },
         dedupe_key=f"new_device_login:{device.pk}",

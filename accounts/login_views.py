@@ -5,8 +5,6 @@ Thin views: the rules live in accounts.second_factor, accounts.login_services, a
 
 from __future__ import annotations
 
-import contextlib
-
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +16,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,7 +25,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
 from accounts.lockout import backup_login_failed, backup_login_locked_until, backup_login_succeeded, login_key
-from accounts.login_forms import BackupUnlockForm, LoginPasswordForm, PortalPasswordResetForm, SecondFactorForm
+from accounts.login_forms import (
+    BackupUnlockForm,
+    LoginPasswordForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+    SecondFactorForm,
+)
 from accounts.login_services import (
     PendingLogin,
     login_complete,
@@ -38,7 +42,6 @@ from accounts.login_services import (
     pending_login_start,
     sessions_end_everywhere,
 )
-from accounts.models import SmsDevice
 from accounts.password_reset import password_reset_completed
 from accounts.second_factor import (
     NoSmsDevice,
@@ -51,6 +54,7 @@ from accounts.second_factor import (
     second_factor_send_sms,
     second_factor_verify,
     sms_code_status,
+    sms_code_tries_left,
     sms_resend_seconds_left,
 )
 from accounts.services import audit_record, mask_phone, request_ip
@@ -68,6 +72,21 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return ""
+
+
+def sms_rate_limited_message(error: SmsRateLimited) -> str:
+    """Why no SMS was sent and when one can be asked for again (the real time left, in minutes)."""
+    if error.scope == "global":
+        return _(
+            "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Войдите другим способом "
+            "или позвоните на горячую линию %(hotline)s."
+        ) % {"hotline": settings.HOTLINE_PHONE}
+    minutes = error.retry_after_minutes
+    return ngettext(
+        "Слишком много SMS за последнее время. Войдите другим способом или запросите код через %(minutes)d минуту.",
+        "Слишком много SMS за последнее время. Войдите другим способом или запросите код через %(minutes)d минут.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _lockout_page(request: HttpRequest, *, until, reason: str) -> HttpResponse:
@@ -99,11 +118,16 @@ def login_password(request: HttpRequest) -> HttpResponse:
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is not None:
             pending_login_start(request=request, user=user, next_url=next_url)
-            devices = second_factor_devices(user=user)
-            if devices and isinstance(devices[0], SmsDevice):
-                # If sending fails, step 2 explains why and offers the other ways.
-                with contextlib.suppress(ResendTooSoon, SmsRateLimited, SecondFactorLocked, NoSmsDevice):
+            methods = second_factor_methods(user=user)
+            if methods and methods[0] == "sms":
+                # SMS is the first way only when there is no app: an app's users ask for an SMS
+                # themselves. If sending fails, step 2 explains why and offers the other ways.
+                try:
                     second_factor_send_sms(user=user, request=request)
+                except SmsRateLimited as limited:
+                    messages.error(request, sms_rate_limited_message(limited))
+                except (ResendTooSoon, SecondFactorLocked, NoSmsDevice):
+                    pass  # a live code is on its way already / step 2 shows the lock-out
             return redirect("accounts:login_code")
         audit_record(
             kind=AuditEventKind.LOGIN_FAILED,
@@ -119,13 +143,22 @@ def login_password(request: HttpRequest) -> HttpResponse:
 # --- step 2: the second factor -----------------------------------------------------------------
 
 
-def _methods(pending: PendingLogin) -> list[str]:
+def second_factor_methods(*, user) -> list[str]:
+    """The user's ways to pass step 2, the one offered first first: the app when there is one
+    (it costs nothing and works without network), else SMS, and backup codes last."""
     seen: list[str] = []
-    for device in second_factor_devices(user=pending.user):
+    for device in second_factor_devices(user=user):
         method = device_method(device)
         if method not in seen:
             seen.append(method)
+    if "totp" in seen:
+        seen.remove("totp")
+        seen.insert(0, "totp")
     return seen
+
+
+def _methods(pending: PendingLogin) -> list[str]:
+    return second_factor_methods(user=pending.user)
 
 
 def _finish(request: HttpRequest, pending: PendingLogin, device) -> HttpResponse:
@@ -155,15 +188,19 @@ def login_code(request: HttpRequest) -> HttpResponse:
         method = methods[0]
     form = SecondFactorForm(request.POST if request.POST.get("action") == "verify" else None)
     error = ""
-    if request.method == "POST" and request.POST.get("action") == "resend" and method == "sms":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "send_sms" and method == "sms" and sms_code_status(user=user) == "active":
+        # «Получить код по SMS» while a code is still live: that code is the one to type.
+        return redirect(f"{reverse('accounts:login_code')}?method=sms")
+    if action in {"resend", "send_sms"} and method == "sms":
         try:
             second_factor_send_sms(user=user, request=request)
-            messages.success(request, _("Новый код отправлен."))
+            messages.success(request, _("Новый код отправлен.") if action == "resend" else _("Код отправлен."))
             return redirect(f"{reverse('accounts:login_code')}?method=sms")
         except ResendTooSoon as too_soon:
             error = _("Новый код можно запросить через %(seconds)s с.") % {"seconds": too_soon.seconds_left}
-        except SmsRateLimited:
-            error = _("Слишком много SMS за последнее время. Войдите другим способом или попробуйте через час.")
+        except SmsRateLimited as limited:
+            error = sms_rate_limited_message(limited)
         except SecondFactorLocked as locked:
             return _lockout_page(request, until=locked.until, reason="second_factor")
     elif request.method == "POST" and form.is_valid():
@@ -190,6 +227,11 @@ def login_code(request: HttpRequest) -> HttpResponse:
             }
         elif status == "expired":
             error = _("Срок действия кода истёк. Запросите новый код.")
+        elif status == "active":
+            left = sms_code_tries_left(user=user)
+            error = ngettext(
+                "Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left
+            ) % {"left": left}
         else:
             error = _("Неверный код.")
         form.add_error("token", error)
@@ -199,7 +241,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
         "method": method,
         "methods": [(name, METHOD_LABELS[name]) for name in methods],
         "method_label": METHOD_LABELS[method],
-        "masked_phone": mask_phone(user.phone) if method == "sms" else "",
+        "masked_phone": mask_phone(user.phone) if "sms" in methods else "",
+        "has_sms": "sms" in methods,
         "sms_status": sms_code_status(user=user) if method == "sms" else "",
         "resend_seconds_left": sms_resend_seconds_left(user=user) if method == "sms" else 0,
         "error": error,
@@ -335,6 +378,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """A new password; no automatic login — the person logs in and passes the second factor."""
 
     template_name = "accounts/password_reset_confirm.html"
+    form_class = PortalSetPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
 

@@ -45,7 +45,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_confirmed_at = models.DateTimeField(_("e-mail подтверждён"), null=True, blank=True)
     identity_confirmed_at = models.DateTimeField(_("личность подтверждена"), null=True, blank=True)
     # Sessions that started before this moment are ended («выйти на всех устройствах»).
-    sessions_valid_after = models.DateTimeField(null=True, blank=True)
+    sessions_valid_after = models.DateTimeField(_("сеансы действительны после"), null=True, blank=True)
     is_staff = models.BooleanField(_("сотрудник"), default=False)
     is_active = models.BooleanField(_("активна"), default=True)
     date_joined = models.DateTimeField(_("дата регистрации"), default=timezone.now)
@@ -81,10 +81,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 class IdentityVerification(models.Model):
     """A citizen's video verification: a selfie video with the open passport, and its data."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_verifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="identity_verifications",
+        verbose_name=_("гражданин"),
+    )
     video = models.FileField(_("видео"), upload_to="verification/%Y/%m/", blank=True)
-    video_content_type = models.CharField(max_length=50, blank=True)
-    video_size = models.PositiveBigIntegerField(default=0)
+    video_content_type = models.CharField(_("тип видеофайла"), max_length=50, blank=True)
+    video_size = models.PositiveBigIntegerField(_("размер видео, байт"), default=0)
     passport_series = models.CharField(_("серия паспорта"), max_length=4)
     passport_number = models.CharField(_("номер паспорта"), max_length=6)
     passport_issued_at = models.DateField(_("дата выдачи"))
@@ -174,15 +179,17 @@ class ContactConfirmation(models.Model):
         REGISTRATION = "registration", _("Регистрация")
         CONTACT_CHANGE = "contact_change", _("Смена контакта")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.REGISTRATION)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("пользователь")
+    )
+    channel = models.CharField(_("канал"), max_length=10, choices=Channel.choices)
+    purpose = models.CharField(_("цель"), max_length=20, choices=Purpose.choices, default=Purpose.REGISTRATION)
     target = models.CharField(_("телефон или e-mail"), max_length=254)
-    code_hash = models.CharField(max_length=128, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    failed_attempts = models.PositiveSmallIntegerField(default=0)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(_("хеш кода"), max_length=128, blank=True)
+    sent_at = models.DateTimeField(_("отправлено"), default=timezone.now)
+    expires_at = models.DateTimeField(_("действует до"))
+    failed_attempts = models.PositiveSmallIntegerField(_("неверных попыток"), default=0)
+    confirmed_at = models.DateTimeField(_("подтверждено"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("подтверждение контакта")
@@ -199,11 +206,13 @@ class KnownDevice(models.Model):
     A login from a browser not in this table alerts the phone and the e-mail.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices")
-    token_hash = models.CharField(max_length=64)
-    user_agent = models.CharField(max_length=300, blank=True)
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="known_devices", verbose_name=_("пользователь")
+    )
+    token_hash = models.CharField(_("хеш метки браузера"), max_length=64)
+    user_agent = models.CharField(_("браузер"), max_length=300, blank=True)
+    first_seen_at = models.DateTimeField(_("первый вход"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("последний вход"), default=timezone.now)
 
     class Meta:
         verbose_name = _("известное устройство")
@@ -235,9 +244,9 @@ class SmsDevice(SideChannelDevice):
     themselves (resend pause, failures kept across a resend) live in accounts.second_factor.
     """
 
-    token_hash = models.CharField(max_length=64, blank=True)
-    failure_count = models.PositiveSmallIntegerField(default=0)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(_("хеш кода"), max_length=64, blank=True)
+    failure_count = models.PositiveSmallIntegerField(_("неверных попыток"), default=0)
+    last_sent_at = models.DateTimeField(_("код отправлен"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS-коды")
@@ -302,9 +311,11 @@ class BackupCodeDevice(Device):
 
 
 class BackupCode(models.Model):
-    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
-    code_hash = models.CharField(max_length=64)
-    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.ForeignKey(
+        BackupCodeDevice, on_delete=models.CASCADE, related_name="codes", verbose_name=_("набор кодов")
+    )
+    code_hash = models.CharField(_("хеш кода"), max_length=64)
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("резервный код")

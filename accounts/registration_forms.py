@@ -21,6 +21,11 @@ name_validator = RegexValidator(
 PHONE_HINT = _("Мобильный номер, например +7 912 345-67-89. На него придёт SMS с кодом.")
 PHONE_INVALID = _("Введите номер мобильного телефона, например +7 912 345-67-89.")
 CODE_INVALID = _("Код — это 6 цифр из SMS.")
+CONSENT_STATEMENT = _(
+    "Даю согласие на обработку моих персональных данных (ФИО, телефон, e-mail) для работы "
+    "на портале ОМС в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ "
+    "«О персональных данных»."
+)
 
 
 def _phone_field(label, *, required: bool = True) -> PhoneNumberField:
@@ -81,16 +86,16 @@ class RegistrationForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    # The short label names the checkbox in the error summary; the statement the person agrees to is
+    # the checkbox's own text in the template (CONSENT_STATEMENT), so the summary does not repeat it.
     consent = forms.BooleanField(
-        label=_(
-            "Даю согласие на обработку моих персональных данных (ФИО, телефон, e-mail) для работы "
-            "на портале ОМС в соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ "
-            "«О персональных данных»."
-        ),
+        label=_("Согласие на обработку персональных данных"),
         error_messages={
             "required": _("Без согласия на обработку персональных данных зарегистрироваться нельзя."),
         },
     )
+
+    consent_statement = CONSENT_STATEMENT
 
     def clean_phone(self) -> str:
         return _phone_mobile_e164(self.cleaned_data["phone"])

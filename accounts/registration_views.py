@@ -27,7 +27,8 @@ SESSION_CONTACT = "contact_change"
 
 
 def _rate_limited_message(error: SmsRateLimited) -> str:
-    minutes = max(1, error.retry_after_seconds // 60)
+    """Why no SMS can be sent now, with the time the limit itself reports as left (whole minutes, rounded up)."""
+    minutes = error.retry_after_minutes
     if error.scope == "global":
         return _(
             "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Попробуйте завтра "
@@ -56,7 +57,7 @@ def _too_soon_message(seconds_left: int) -> str:
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("cabinet")
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,7 +82,7 @@ def register_code(request: HttpRequest) -> HttpResponse:
     pending = registration_services.registration_pending(request=request)
     if pending is None:
         return redirect("accounts:register")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             registration_services.registration_code_confirm(request=request, code=form.cleaned_data["code"])
@@ -201,7 +202,7 @@ def _locked_message(until) -> str:
 @sensitive_post_parameters("password")
 def contact_change(request: HttpRequest) -> HttpResponse:
     """Step 1: what to change, to what, and the current password."""
-    form = ContactChangeForm(request.POST or None, user=request.user)
+    form = ContactChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and contact_services.contact_change_password_locked(user=request.user):
         form = ContactChangeForm(request.POST, user=request.user, check_password=False)
         form.is_valid()
@@ -232,10 +233,11 @@ def contact_change_verify(request: HttpRequest) -> HttpResponse:
     state = _contact_state(request)
     if state is None or state.get("confirmation_id"):
         return redirect("accounts:contact-change")
-    form = SecondFactorForm(request.POST if request.POST.get("action") != "resend" else None)
     if request.method == "POST" and request.POST.get("action") == "resend":
         request.session["contact_notice"] = _second_factor_sms(request)
         return redirect("accounts:contact-change-verify")
+    # Bound only to a POST: a GET shows an empty form, not «Обязательное поле» before anything is typed.
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = second_factor.second_factor_verify(
@@ -294,7 +296,7 @@ def contact_change_code(request: HttpRequest) -> HttpResponse:
             notice = _("Мы отправили новый код.")
         form = CodeForm()
     else:
-        form = CodeForm(request.POST or None)
+        form = CodeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 contact_services.contact_change_phone_confirm(

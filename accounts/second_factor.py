@@ -6,10 +6,12 @@ The API other parts of accounts call (registration, contact change, the login st
 - ``second_factor_send_sms(*, user, request)`` — send a login code (raises ResendTooSoon, SmsRateLimited);
 - ``second_factor_verify(*, user, token, request)`` — try SMS, TOTP, then backup codes; the device or None.
 
-Limits (NIST 800-63B §5.2.2, rate limiting): a code allows 5 wrong tries, a resend waits 60 s and keeps
-the count; across every factor an account allows SECOND_FACTOR_FAILURE_LIMIT wrong codes in
-SECOND_FACTOR_FAILURE_WINDOW_SECONDS, after which the second factor is locked (SecondFactorLocked) until
-the window passes or a code succeeds elsewhere (the count resets on success).
+Limits (NIST 800-63B §5.2.2, rate limiting): a code allows 5 wrong tries, a resend of a code that is
+still usable waits 60 s and keeps the count (a new login after the last code was used or expired gets
+a code at once; accounts.sms_limits bounds SMS per phone/IP/day); across every factor an account
+allows SECOND_FACTOR_FAILURE_LIMIT wrong codes in SECOND_FACTOR_FAILURE_WINDOW_SECONDS, after which the
+second factor is locked (SecondFactorLocked) until the window passes or a code succeeds elsewhere (the
+count resets on success).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ __all__ = [
     "second_factor_send_sms",
     "second_factor_verify",
     "sms_code_status",
+    "sms_code_tries_left",
     "sms_device_for",
     "sms_resend_seconds_left",
 ]
@@ -165,11 +168,20 @@ def second_factor_failure_count(*, user: User, request: HttpRequest | None, meth
 # --- SMS ------------------------------------------------------------------------------------------
 
 
+def _sms_code_outstanding(device: SmsDevice, now: datetime) -> bool:
+    """A code was sent, is neither used nor expired, and still has tries left."""
+    return bool(
+        device.token_hash and now < device.valid_until and device.failure_count < settings.SMS_CODE_MAX_FAILURES
+    )
+
+
 def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
     """Send a new login code by SMS to the confirmed phone.
 
     Before: the phone is confirmed (else NoSmsDevice). Refused with ResendTooSoon(seconds_left) within
-    SMS_CODE_RESEND_SECONDS of the previous code, with SmsRateLimited when a phone/IP/day limit is
+    SMS_CODE_RESEND_SECONDS of the previous code while that code is still outstanding (unused, unexpired,
+    tries left) — a real resend; once it was used or died, a new login gets a code at once. Refused with
+    SmsRateLimited when a phone/IP/day limit is
     used up, and with SecondFactorLocked while the account is locked.
     Changes: the device holds the new code's hash and a fresh 10-minute validity. The wrong-try count
     is kept while the previous code is still alive (a resend must not buy more guesses) and starts
@@ -187,7 +199,7 @@ def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
             raise NoSmsDevice
         device = SmsDevice.objects.select_for_update().get(pk=device.pk)
         now = timezone.now()
-        if device.last_sent_at is not None:
+        if device.last_sent_at is not None and _sms_code_outstanding(device, now):
             waited = (now - device.last_sent_at).total_seconds()
             if waited < settings.SMS_CODE_RESEND_SECONDS:
                 raise ResendTooSoon(math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
@@ -257,12 +269,21 @@ def sms_code_status(*, user: User) -> str:
     return "active"
 
 
-def sms_resend_seconds_left(*, user: User) -> int:
-    """Seconds until a new SMS code may be sent (0: now)."""
+def sms_code_tries_left(*, user: User) -> int:
+    """Wrong tries the current SMS code still allows (0 when there is no live code)."""
     device = SmsDevice.objects.filter(user=user).first()
-    if device is None or device.last_sent_at is None:
+    if device is None or not _sms_code_outstanding(device, timezone.now()):
         return 0
-    waited = (timezone.now() - device.last_sent_at).total_seconds()
+    return settings.SMS_CODE_MAX_FAILURES - device.failure_count
+
+
+def sms_resend_seconds_left(*, user: User) -> int:
+    """Seconds until a new SMS code may be sent (0: now, also whenever no code is outstanding)."""
+    device = SmsDevice.objects.filter(user=user).first()
+    now = timezone.now()
+    if device is None or device.last_sent_at is None or not _sms_code_outstanding(device, now):
+        return 0
+    waited = (now - device.last_sent_at).total_seconds()
     return max(0, math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
 
 

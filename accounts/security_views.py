@@ -1,4 +1,7 @@
-"""«Безопасность»: the person's own second factors, after re-entering the password (valid 5 minutes)."""
+"""«Безопасность»: the person's own second factors, after re-entering the password (valid 5 minutes).
+
+A full login (password + second factor) counts as re-entering it for those same 5 minutes.
+"""
 
 from __future__ import annotations
 
@@ -84,7 +87,9 @@ def _factor_rows(request: HttpRequest) -> list[dict]:
 @never_cache
 @reauth_required
 def security(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/security.html", {"factors": _factor_rows(request)})
+    factors = _factor_rows(request)
+    has_totp = any(row["method"] == "totp" for row in factors)
+    return render(request, "accounts/security.html", {"factors": factors, "has_totp": has_totp})
 
 
 @never_cache

@@ -1,10 +1,13 @@
 """Rate limits on sending SMS: per phone, per IP, and per day overall (SMS pumping costs money).
 
-Counters live in the cache (Redis in production), so every web process shares them.
+Counters live in the cache (Redis in production), so every web process shares them. Beside each
+counter the cache keeps when its window started, so a refusal can say how long is really left
+instead of the whole window.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,27 +18,45 @@ from django.utils import timezone
 @dataclass(frozen=True)
 class SmsRateLimited(Exception):
     scope: str  # "phone", "ip" or "global"
+    # Time left until the window that refused the send ends, rounded UP to a whole minute: a message
+    # that divides by 60 then never promises a moment at which the send would still be refused.
     retry_after_seconds: int
 
+    @property
+    def retry_after_minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after_seconds / 60))
 
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one send in `window` seconds; True when the limit is already used up."""
+
+def _hit(key: str, limit: int, window: int) -> int | None:
+    """Count one send in `window` seconds; None when allowed, else the seconds left (see SmsRateLimited)."""
+    now = timezone.now().timestamp()
+    # The window's start: written once with the counter, gone with it.
+    cache.add(f"{key}:since", now, timeout=window)
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
+        cache.set(f"{key}:since", now, timeout=window)
         count = 1
-    return count > limit
+    if count <= limit:
+        return None
+    since = cache.get(f"{key}:since")
+    left = window - (now - float(since)) if isinstance(since, int | float) else window
+    return min(window, max(60, math.ceil(left / 60) * 60))
 
 
 def sms_send_allowed(*, phone: str, ip_address: str | None) -> None:
     """Raise SmsRateLimited if sending one more SMS now would pass a limit; else count it."""
     hour = 3600
     day_key = f"sms:day:{timezone.localdate().isoformat()}"
-    if _hit(f"sms:phone:{phone}", settings.SMS_LIMIT_PER_PHONE_PER_HOUR, hour):
-        raise SmsRateLimited("phone", hour)
-    if ip_address and _hit(f"sms:ip:{ip_address}", settings.SMS_LIMIT_PER_IP_PER_HOUR, hour):
-        raise SmsRateLimited("ip", hour)
-    if _hit(day_key, settings.SMS_LIMIT_PER_DAY, 24 * hour):
-        raise SmsRateLimited("global", 24 * hour)
+    left = _hit(f"sms:phone:{phone}", settings.SMS_LIMIT_PER_PHONE_PER_HOUR, hour)
+    if left is not None:
+        raise SmsRateLimited("phone", left)
+    if ip_address:
+        left = _hit(f"sms:ip:{ip_address}", settings.SMS_LIMIT_PER_IP_PER_HOUR, hour)
+        if left is not None:
+            raise SmsRateLimited("ip", left)
+    left = _hit(day_key, settings.SMS_LIMIT_PER_DAY, 24 * hour)
+    if left is not None:
+        raise SmsRateLimited("global", left)

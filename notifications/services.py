@@ -1,7 +1,9 @@
 """The one way other apps tell people things: ``notify()``; and the delivery of the outbox.
 
 Templates per event live in templates/notifications/<event>/{subject.txt, body.txt, body.html,
-sms.txt}; a missing sms.txt means the event sends no SMS, a missing body.txt no e-mail.
+sms.txt, inbox.txt, inbox_title.txt}; a missing sms.txt means the event sends no SMS, a missing body.txt
+no e-mail. The inbox shows inbox_title.txt (else the subject) and inbox.txt (else body.txt): an e-mail
+subject may carry the sender («— Портал ОМС»), which inside the portal is noise.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def notify(
                 defaults={
                     "recipient": user,
                     "event": event,
-                    "title": subject[:200],
+                    "title": (_render_optional(f"{base}/inbox_title.txt", context) or subject)[:200],
                     "body": _render_optional(f"{base}/inbox.txt", context)
                     or _render_optional(f"{base}/body.txt", context)
                     or "",

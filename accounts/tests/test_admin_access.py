@@ -236,7 +236,9 @@ def test_the_verification_queue_is_pending_first_then_oldest(verifier, db):
     confirmed = verification_make(
         user=people[3], status=VerificationStatus.CONFIRMED, decided_days_ago=1, submitted_days_ago=3
     )
-    response = verified_staff_client(verifier).get(reverse("admin:accounts_identityverification_changelist"))
+    response = verified_staff_client(verifier).get(
+        reverse("admin:accounts_identityverification_changelist"), {"status": "all"}
+    )
     assert [row.pk for row in response.context["cl"].result_list] == [
         pending_old.pk,
         pending_new.pk,
@@ -270,3 +272,148 @@ def test_verifiers_change_permission_does_not_open_users(verifier):
     assert not verifier.has_perm("accounts.view_user")
     assert verifier.has_perm("accounts.change_identityverification")
     assert Permission.objects.filter(codename="change_user", group__name__in=list(StaffGroup)).count() == 0
+
+
+# --- pages a role may not open, and wording -------------------------------------------------------
+
+
+def test_a_forbidden_admin_page_is_a_russian_page_with_a_way_back(reviewer, settings):
+    settings.HOTLINE_PHONE = "8 800 555-35-35"
+    response = verified_staff_client(reviewer).get(reverse("admin:accounts_identityverification_changelist"))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>Нет доступа к этой странице</h1>" in html
+    assert "Вашей роли эта страница недоступна." in html
+    assert '<a class="button" href="/admin/">Вернуться в рабочее место сотрудника</a>' in html
+    assert '<a href="tel:88005553535">8 800 555-35-35</a>' in html
+    assert "403 Forbidden" not in html
+
+
+def test_a_forbidden_page_sends_a_citizen_to_the_cabinet(citizen, client):
+    client.force_login(citizen)
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 302  # not staff: the admin login, never a 403
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+    from django.views.defaults import permission_denied
+
+    request = RequestFactory().get("/somewhere/")
+    request.user = citizen
+    html = permission_denied(request, PermissionDenied()).content.decode()
+    assert '<a class="button" href="/cabinet/">Перейти в личный кабинет</a>' in html
+
+
+def test_a_missing_page_is_a_russian_page(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Страница не найдена</h1>" in html
+    assert '<a class="button" href="/">На главную</a>' in html
+
+
+def test_the_server_error_page_needs_no_context(settings):
+    """500.html is rendered with an empty Context (no context processors, no database)."""
+    from django.template import Context, loader
+
+    settings.HOTLINE_PHONE = "8 800 555-35-35"
+    html = loader.get_template("500.html").template.render(Context())
+    assert "<h1>Ошибка на сервере</h1>" in html
+    assert '<a href="tel:88005553535">8 800 555-35-35</a>' in html
+
+
+def test_read_only_staff_see_no_password_link(reviewer, admin, citizen):
+    url = reverse("admin:accounts_user_change", args=[citizen.pk])
+    password_url = reverse("admin:auth_user_password_change", args=[citizen.pk])
+    read_only = verified_staff_client(reviewer).get(url).content.decode()
+    assert "сменить пароль" not in read_only and password_url not in read_only
+    assert '<div class="readonly">задан</div>' in read_only
+    full = verified_staff_client(admin).get(url).content.decode()
+    assert f'задан — <a href="{password_url}">сменить пароль</a>' in full
+
+
+def test_user_pages_have_russian_headings(support, citizen):
+    client = verified_staff_client(support)
+    changelist = client.get(reverse("admin:accounts_user_changelist"))
+    assert changelist.context["title"] == "Пользователи"
+    assert "Выберите пользователь" not in changelist.content.decode()
+    change = client.get(reverse("admin:accounts_user_change", args=[citizen.pk]))
+    assert change.context["title"] == f"Пользователь: {citizen.full_name}"
+    assert "Просмотреть пользователь" not in change.content.decode()
+
+
+def test_every_accounts_field_has_a_russian_name():
+    """Every field declared in accounts is named in Russian (django-otp's inherited fields are its own)."""
+    from django.apps import apps
+    from django_otp.models import SideChannelDevice
+
+    inherited = {field.name for field in SideChannelDevice._meta.get_fields()}
+    missing = [
+        f"{model.__name__}.{field.name}"
+        for model in apps.get_app_config("accounts").get_models()
+        for field in model._meta.get_fields()
+        if field.concrete
+        and not field.auto_created
+        and field.model is model
+        and field.name not in inherited
+        and str(field.verbose_name).isascii()
+        and str(field.verbose_name) != "e-mail"
+    ]
+    assert missing == []
+    from accounts.models import User
+
+    assert User._meta.get_field("sessions_valid_after").verbose_name == "сеансы действительны после"
+
+
+def test_the_audit_log_has_russian_headings(support, citizen):
+    from accounts.models import AuditEvent
+
+    event = AuditEvent.objects.create(kind="login", subject=citizen)
+    client = verified_staff_client(support)
+    assert client.get(reverse("admin:accounts_auditevent_changelist")).context["title"] == "Журнал безопасности"
+    change = client.get(reverse("admin:accounts_auditevent_change", args=[event.pk]))
+    assert change.context["title"] == f"Событие журнала: {event}"
+
+
+@pytest.mark.browser
+def test_the_verification_queue_fits_1280_pixels(verifier, page, settings):
+    """Every column of the queue, «Решение» and «Видео» included, is inside the page at 1280 px."""
+    from accounts.constants import VerificationStatus
+    from accounts.tests.factories import CitizenFactory
+
+    decider = CitizenFactory(last_name="Петров-Водкин", first_name="Пётр", is_staff=True)
+    for _ in range(3):
+        verification_make(
+            user=standard_citizen_make(
+                last_name="Константинопольская", first_name="Александра", patronymic="Владимировна"
+            )
+        )
+    verification_make(
+        user=standard_citizen_make(), status=VerificationStatus.REFUSED, decided_days_ago=1, verifier=decider
+    )
+    staff = verified_staff_client(verifier)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": staff.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": page.live_server_url,
+            }
+        ]
+    )
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.live_server_url + reverse("admin:accounts_identityverification_changelist") + "?status=all")
+    table_right, page_width, scroll_width = page.evaluate(
+        "() => [document.querySelector('#result_list').getBoundingClientRect().right,"
+        " document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+    )
+    assert scroll_width == page_width == 1280
+    assert table_right <= page_width
+    headers = page.locator("#result_list thead th").all_inner_texts()
+    assert [text.strip().lower() for text in headers[1:]] == [
+        "id",
+        "гражданин",
+        "отправлено",
+        "статус",
+        "решение",
+        "видео",
+    ]

@@ -204,3 +204,46 @@ def test_five_wrong_passwords_lock_the_form(client, post, person, sms_outbox):
     }
     assert sms_outbox == []
     assert AuditEvent.objects.filter(kind=AuditEventKind.LOGIN_FAILED, subject=person).count() == 5
+
+
+def test_pages_opened_with_get_show_no_errors(client, post, person, sms_outbox):
+    """A GET shows an empty form: «Обязательное поле» only after a POST."""
+    client.force_login(person)
+    response = client.get(reverse("accounts:contact-change"))
+    assert response.context["form"].is_bound is False
+    assert "Исправьте ошибки в форме" not in response.content.decode()
+    start(client, post)
+    response = client.get(reverse("accounts:contact-change-verify"))
+    assert response.status_code == 200
+    assert response.context["form"].is_bound is False
+    html = response.content.decode()
+    assert "Исправьте ошибки в форме" not in html
+    assert 'id="id_token-error"' not in html
+    assert "Обязательное поле." not in html
+    assert 'aria-invalid="true"' not in html
+    # An empty POST is what shows the error.
+    response = post(reverse("accounts:contact-change-verify"), {"token": ""})
+    assert response.context["form"].errors == {"token": ["Обязательное поле."]}
+    assert "Исправьте ошибки в форме" in response.content.decode()
+    post(reverse("accounts:contact-change-verify"), {"token": code_from(sms_outbox, LOGIN_CODE, OLD_PHONE)})
+    response = client.get(reverse("accounts:contact-change-code"))
+    assert response.status_code == 200
+    assert response.context["form"].is_bound is False
+    assert "Исправьте ошибки в форме" not in response.content.decode()
+
+
+def test_wrong_new_phone_codes_count_down_in_russian(client, post, person, sms_outbox):
+    client.force_login(person)
+    start(client, post)
+    post(reverse("accounts:contact-change-verify"), {"token": code_from(sms_outbox, LOGIN_CODE, OLD_PHONE)})
+    new_code = code_from(sms_outbox, CHANGE_CODE, NEW_PHONE)
+    wrong = "000000" if new_code != "000000" else "111111"
+    errors = [post(reverse("accounts:contact-change-code"), {"code": wrong}).context["form"].errors for _ in range(4)]
+    assert errors == [
+        {"code": ["Неверный код. Осталось попыток: 4."]},
+        {"code": ["Неверный код. Осталось попыток: 3."]},
+        {"code": ["Неверный код. Осталось попыток: 2."]},
+        {"code": ["Неверный код. Осталась 1 попытка."]},
+    ]
+    person.refresh_from_db()
+    assert person.phone.as_e164 == OLD_PHONE

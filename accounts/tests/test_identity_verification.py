@@ -420,8 +420,15 @@ def test_refusal_without_a_reason_changes_nothing(applicant, verifier):
     response = staff.post(
         reverse("admin:accounts_identityverification_refuse", args=[verification.pk]), {"reason": "  "}
     )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:accounts_identityverification_change", args=[verification.pk])
+    # The change page again, the error next to the reason field (not a redirect that loses it).
+    assert response.status_code == 200
+    assert response.context["refusal_form"].errors == {"reason": ["Укажите причину отказа — её увидит гражданин."]}
+    html = response.content.decode()
+    assert (
+        '<ul class="errorlist" id="id_reason-error"><li>Укажите причину отказа — её увидит гражданин.</li></ul>' in html
+    )
+    assert 'aria-describedby="id_reason-hint id_reason-error"' in html
+    assert 'aria-invalid="true"' in html
     verification.refresh_from_db()
     assert (verification.status, verification.verifier, verification.decided_at) == (
         VerificationStatus.PENDING,
@@ -678,3 +685,101 @@ def test_recording_in_the_browser_attaches_the_video_and_submits(browser, chromi
     assert verification.video_size == attached[2]
     with default_storage.open(verification.video.name, "rb") as stored:
         assert stored.read(4) == b"\x1a\x45\xdf\xa3"
+
+
+# --- the verifier's pages: wording and layout ------------------------------------------------------
+
+
+def test_the_change_page_has_a_russian_title_and_the_way_back_after_the_decision(applicant, verifier):
+    verification = verification_make(user=applicant)
+    response = verified_staff_client(verifier).get(
+        reverse("admin:accounts_identityverification_change", args=[verification.pk])
+    )
+    html = response.content.decode()
+    assert response.context["title"] == f"Видеоверификация №{verification.pk}"
+    assert f"<h1>Видеоверификация №{verification.pk}</h1>" in html
+    assert "Изменить видеоверификация" not in html
+    # «Закрыть» no longer stands between the data and the decision: the only way back is after it.
+    assert 'class="closelink"' in html
+    assert html.count('class="closelink"') == 1
+    assert html.index('id="identity-decision"') < html.index('id="identity-back"')
+    # Both decisions look alike (no capitalised .default button next to a plain one).
+    assert '<input type="submit" class="default" value="Подтвердить личность">' in html
+    assert "text-transform: none" in html
+    assert 'id="identity-refuse-form" novalidate' in html
+
+
+def test_the_queue_opens_on_pending_and_all_stays_reachable(verifier, db):
+    people = [standard_citizen_make() for _ in range(3)]
+    pending = verification_make(user=people[0], submitted_days_ago=2)
+    refused = verification_make(user=people[1], status=VerificationStatus.REFUSED, decided_days_ago=1)
+    confirmed = verification_make(user=people[2], status=VerificationStatus.CONFIRMED, decided_days_ago=1)
+    client = verified_staff_client(verifier)
+    url = reverse("admin:accounts_identityverification_changelist")
+
+    response = client.get(url)
+    assert [row.pk for row in response.context["cl"].result_list] == [pending.pk]
+    assert response.context["title"] == "Видеоверификации: очередь"
+    html = response.content.decode()
+    assert "Выберите видеоверификация" not in html
+    assert '<li class="selected">\n    <a href="?status=pending">На проверке</a></li>' in html
+    assert '<a href="?status=all">Все</a>' in html
+
+    everything = client.get(url, {"status": "all"})
+    assert [row.pk for row in everything.context["cl"].result_list] == [pending.pk, refused.pk, confirmed.pk]
+    only_refused = client.get(url, {"status": "refused"})
+    assert [row.pk for row in only_refused.context["cl"].result_list] == [refused.pk]
+
+
+def test_the_queue_shows_the_decision_in_one_short_column(verifier, db):
+    decider = CitizenFactory(last_name="Петров", first_name="Пётр", is_staff=True)
+    refused = verification_make(
+        user=standard_citizen_make(), status=VerificationStatus.REFUSED, decided_days_ago=0, verifier=decider
+    )
+    response = verified_staff_client(verifier).get(
+        reverse("admin:accounts_identityverification_changelist"), {"status": "all"}
+    )
+    cl = response.context["cl"]
+    assert list(cl.list_display) == [
+        "action_checkbox",
+        "id",
+        "citizen",
+        "submitted",
+        "status",
+        "decision",
+        "video_state",
+    ]
+    when = timezone.localtime(refused.decided_at).strftime("%d.%m.%Y")
+    assert f'<td class="field-decision">{when}, Петров П.</td>' in response.content.decode()
+
+
+@pytest.mark.browser
+def test_recording_buttons_wait_for_a_recording(applicant, page, client, settings):
+    """Before anything is recorded only «Включить камеру…» is there; stop and retake are hidden and disabled."""
+    client.force_login(applicant)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": page.live_server_url,
+            }
+        ]
+    )
+    for width, height in ((360, 740), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(page.live_server_url + IDENTITY_URL)
+        recorder = page.locator("#video-recorder")
+        assert recorder.is_visible()
+        assert recorder.get_attribute("data-state") == "idle"
+        assert page.get_by_role("button", name="Включить камеру и начать запись").is_visible()
+        for name in ("Остановить запись", "Записать заново"):
+            button = page.locator("#video-recorder button", has_text=name)
+            assert not button.is_visible()
+            assert button.is_disabled()
+        # The preview never sticks out of the page.
+        widths = page.evaluate(
+            "() => [document.querySelector('[data-preview]').getBoundingClientRect().right,"
+            " document.documentElement.clientWidth, document.documentElement.scrollWidth]"
+        )
+        assert widths[0] <= widths[1] and widths[2] == widths[1], (width, widths)

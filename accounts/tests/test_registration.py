@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.constants import AuditEventKind, IdentityLevel
+from accounts.contact_services import code_check
 from accounts.models import AuditEvent, ContactConfirmation, User
 from accounts.tests.factories import CitizenFactory
 from notifications.models import OutboundMessage
@@ -172,7 +174,7 @@ def test_sixth_try_is_refused_even_with_the_right_code(client, post, sms_outbox)
         ["Неверный код. Осталось попыток: 4."],
         ["Неверный код. Осталось попыток: 3."],
         ["Неверный код. Осталось попыток: 2."],
-        ["Неверный код. Осталось попыток: 1."],
+        ["Неверный код. Осталась 1 попытка."],
         ["Неверный код. Попытки закончились — запросите новый код."],
     ]
     response = post(reverse("accounts:register-code"), {"code": code})
@@ -407,3 +409,121 @@ def test_code_page_without_registration_redirects(client):
     response = client.get(reverse("accounts:register-code"))
     assert response.status_code == 302
     assert response.url == reverse("accounts:register")
+
+
+CONSENT_STATEMENT = (
+    "Даю согласие на обработку моих персональных данных (ФИО, телефон, e-mail) для работы на портале ОМС в "
+    "соответствии с Федеральным законом от 27.07.2006 № 152-ФЗ «О персональных данных»."
+)
+
+
+def error_summary_lines(html: str) -> list[str]:
+    """The lines of the error summary at the top of the page, tags stripped ([] when there is none)."""
+    summary = re.search(r'<div class="error-summary".*?</ul>', html, re.S)
+    if summary is None:
+        return []
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", summary.group(0), re.S)]
+
+
+def test_pages_opened_with_get_show_no_errors(client, post, sms_outbox):
+    response = client.get(reverse("accounts:register"))
+    assert response.context["form"].is_bound is False
+    assert error_summary_lines(response.content.decode()) == []
+    assert "error-message" not in response.content.decode()
+    post(reverse("accounts:register"), form_data())
+    response = client.get(reverse("accounts:register-code"))
+    assert response.context["form"].is_bound is False
+    assert error_summary_lines(response.content.decode()) == []
+    assert "Обязательное поле." not in response.content.decode()
+
+
+def test_consent_error_in_the_summary_is_short_and_the_checkbox_keeps_the_statement(client):
+    response = client.post(reverse("accounts:register"), form_data(consent=None))
+    html = response.content.decode()
+    assert error_summary_lines(html) == [
+        "Согласие на обработку персональных данных: "
+        "Без согласия на обработку персональных данных зарегистрироваться нельзя."
+    ]
+    assert "152-ФЗ" not in re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    # The checkbox's own label is the whole statement the person agrees to.
+    label = re.search(r'<label for="id_consent">(.*?)</label>', html, re.S).group(1)
+    assert re.search(r'<input type="checkbox" name="consent"[^>]*id="id_consent"', label)
+    assert " ".join(re.sub(r"<[^>]+>", " ", label).split()) == f"{CONSENT_STATEMENT} *"
+    # The error is next to the checkbox and the checkbox points at it.
+    checkbox = re.search(r'<input type="checkbox"[^>]*>', html).group(0)
+    assert 'aria-describedby="id_consent-error"' in checkbox
+    assert 'aria-invalid="true"' in checkbox
+    assert (
+        '<div class="error-message" id="id_consent-error"><p>'
+        "Без согласия на обработку персональных данных зарегистрироваться нельзя.</p></div>"
+    ) in html
+
+
+@pytest.fixture
+def english(client):
+    """The language switch set to English; the thread goes back to Russian after the test.
+
+    LocaleMiddleware leaves the request's language active in the thread, so without the reset the
+    tests after this one would render their SMS and pages in English.
+    """
+    client.post("/i18n/setlang/", {"language": "en"})
+    yield
+    translation.activate("ru")
+
+
+def test_form_errors_in_english(client, english):
+    response = client.post(
+        reverse("accounts:register"),
+        form_data(phone="+7 495 123-45-67", password2="другой-пароль-1", consent=None),
+    )
+    assert response.context["form"].errors == {
+        "phone": ["Enter a mobile phone number, for example +7 912 345-67-89."],
+        "password2": ["The passwords do not match."],
+        "consent": ["You cannot register without consenting to the processing of personal data."],
+    }
+    assert error_summary_lines(response.content.decode()) == [
+        "Mobile phone: Enter a mobile phone number, for example +7 912 345-67-89.",
+        "Repeat the password: The passwords do not match.",
+        "Consent to the processing of personal data: "
+        "You cannot register without consenting to the processing of personal data.",
+    ]
+    response = client.post(reverse("accounts:register"), form_data(phone="12"))
+    assert response.context["form"].errors == {"phone": ["Enter a mobile phone number, for example +7 912 345-67-89."]}
+
+
+def test_wrong_code_tries_left_in_english(client, english, post, sms_outbox):
+    post(reverse("accounts:register"), form_data())
+    code = re.search(r"registration code: (\d{6})\.", sms_outbox[-1]["text"]).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    errors = [post(reverse("accounts:register-code"), {"code": wrong}).context["form"].errors["code"] for _ in range(6)]
+    assert errors == [
+        ["Wrong code. Attempts left: 4."],
+        ["Wrong code. Attempts left: 3."],
+        ["Wrong code. Attempts left: 2."],
+        ["Wrong code. 1 attempt left."],
+        ["Wrong code. No attempts left: request a new code."],
+        ["The code is no longer valid: there were 5 wrong attempts. Request a new code."],
+    ]
+
+
+def test_code_messages_use_russian_plural_forms(settings):
+    """Russian forms from locale/ru: «Осталась 1 (21) попытка», «Осталось попыток: N», «было 2 неверные попытки»."""
+    settings.SMS_CODE_MAX_FAILURES = 30
+    later = timezone.now() + timedelta(minutes=5)
+    messages = {}
+    for failed in (29, 28, 26, 25, 9, 8):
+        with translation.override("ru"), pytest.raises(ValidationError) as caught:
+            code_check(failed_attempts=failed, expires_at=later, matches=False, on_failure=lambda f=failed: f + 1)
+        messages[30 - failed - 1] = caught.value.messages[0]
+    assert messages == {
+        0: "Неверный код. Попытки закончились — запросите новый код.",
+        1: "Неверный код. Осталась 1 попытка.",
+        3: "Неверный код. Осталось попыток: 3.",
+        4: "Неверный код. Осталось попыток: 4.",
+        20: "Неверный код. Осталось попыток: 20.",
+        21: "Неверный код. Осталась 21 попытка.",
+    }
+    settings.SMS_CODE_MAX_FAILURES = 2
+    with translation.override("ru"), pytest.raises(ValidationError) as caught:
+        code_check(failed_attempts=2, expires_at=later, matches=True, on_failure=lambda: 3)
+    assert caught.value.messages == ["Код больше не действует: было 2 неверные попытки. Запросите новый код."]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
+from accounts.registration_views import _rate_limited_message
 from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from accounts.tests.factories import CitizenFactory
 from accounts.tests.test_registration import form_data
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +103,41 @@ def test_resend_over_the_limit_says_why(client, settings, sms_outbox, django_cap
         "Слишком много SMS за короткое время. Новое сообщение можно будет запросить через 60 минут."
     )
     assert len(sms_outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [
+        (30, "через 1 минуту"),
+        (60, "через 1 минуту"),
+        (61, "через 2 минуты"),
+        (4 * 60, "через 4 минуты"),
+        (5 * 60, "через 5 минут"),
+        (21 * 60, "через 21 минуту"),
+        (3600, "через 60 минут"),
+    ],
+)
+def test_time_left_is_the_limits_own_in_whole_minutes(seconds, expected):
+    with translation.override("ru"):
+        message = _rate_limited_message(SmsRateLimited("phone", seconds))
+    assert message == (f"Слишком много SMS за короткое время. Новое сообщение можно будет запросить {expected}.")
+
+
+def test_contact_change_over_the_phone_limit_says_why(client, settings, sms_outbox, django_capture_on_commit_callbacks):
+    person = CitizenFactory(phone="+79161112233", email="anna@example.ru")
+    client.force_login(person)
+    settings.SMS_LIMIT_PER_PHONE_PER_HOUR = 1
+    sms_send_allowed(phone="+79169998877", ip_address=None)  # the new number's hour is used up
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:contact-change"),
+            {"channel": "phone", "new_phone": "+79169998877", "new_email": "", "password": "Пароль-для-тестов-1"},
+        )
+    token = sms_outbox[-1]["text"].split(": ")[1][:6]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:contact-change-verify"), {"token": token})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "Слишком много SMS за короткое время. Новое сообщение можно будет запросить через 60 минут."
+    ]
+    assert [m["to"] for m in sms_outbox] == ["+79161112233"]

@@ -265,7 +265,7 @@ LOGGING = {
 }
 
 # --- SMS sending limits (accounts.sms_limits) ---------------------------------------------------
-SMS_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LIMIT_PER_PHONE_PER_HOUR", 5, minimum=1)
+SMS_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LIMIT_PER_PHONE_PER_HOUR", 10, minimum=1)
 SMS_LIMIT_PER_IP_PER_HOUR = env_int("SMS_LIMIT_PER_IP_PER_HOUR", 20, minimum=1)
 SMS_LIMIT_PER_DAY = env_int("SMS_LIMIT_PER_DAY", 10000, minimum=1)
 

@@ -50,8 +50,30 @@
     statusLine.textContent = text;
   }
 
+  // The buttons follow one state machine: idle -> asking -> recording -> recorded (-> asking ...).
+  // A button that does not fit the state is hidden AND disabled; display is set too, because the
+  // portal's .button rule (display: inline-flex) would otherwise beat the [hidden] attribute.
+  var BUTTONS_BY_STATE = {
+    idle: { start: true, stop: false, retake: false },
+    asking: { start: false, stop: false, retake: false },
+    recording: { start: false, stop: true, retake: false },
+    recorded: { start: false, stop: false, retake: true }
+  };
+  var state = "idle";
+
   function show(button, visible) {
     button.hidden = !visible;
+    button.disabled = !visible;
+    button.style.display = visible ? "" : "none";
+  }
+
+  function setState(next) {
+    var visible = BUTTONS_BY_STATE[next];
+    state = next;
+    root.setAttribute("data-state", next);
+    show(startButton, visible.start);
+    show(stopButton, visible.stop);
+    show(retakeButton, visible.retake);
   }
 
   function stopStream() {
@@ -76,7 +98,8 @@
     chunks = [];
     if (blob.size > maxBytes) {
       say(message("tooBig"));
-      show(retakeButton, true);
+      setState("recorded");
+      retakeButton.focus();
       return;
     }
     var extension = type.indexOf("mp4") !== -1 ? "mp4" : "webm";
@@ -93,7 +116,7 @@
     preview.controls = true;
     var seconds = Math.max(1, Math.round((Date.now() - startedAt) / 1000));
     say(message("recorded").replace("{n}", seconds));
-    show(retakeButton, true);
+    setState("recorded");
     retakeButton.focus();
   }
 
@@ -102,14 +125,16 @@
       clearInterval(timer);
       timer = null;
     }
+    if (state !== "recording") return;
     if (recorder && recorder.state !== "inactive") recorder.stop();
-    show(stopButton, false);
+    // Until the recorder hands over the file (onstop), nothing can be pressed.
+    setState("asking");
   }
 
   function startRecording() {
+    if (state === "asking" || state === "recording") return;
     say(message("asking"));
-    show(startButton, false);
-    show(retakeButton, false);
+    setState("asking");
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } }, audio: true })
       .then(function (mediaStream) {
@@ -132,14 +157,15 @@
         chunks = [];
         startedAt = Date.now();
         recorder.start(1000);
-        show(stopButton, true);
+        setState("recording");
         stopButton.focus();
         tick();
         timer = setInterval(tick, 500);
       })
       .catch(function (error) {
         stopStream();
-        show(startButton, true);
+        setState("idle");
+        startButton.focus();
         if (error && (error.name === "NotAllowedError" || error.name === "SecurityError")) {
           say(message("denied"));
         } else if (error && error.name === "NotFoundError") {
@@ -156,5 +182,6 @@
     input.value = "";
     startRecording();
   });
+  setState("idle");
   root.hidden = false;
 })();
