@@ -35,6 +35,7 @@ from accounts.models import ContactConfirmation, User, otp_code_hash
 from accounts.second_factor import ResendTooSoon
 from accounts.services import audit_record, mask_phone, request_ip
 from accounts.sms_limits import sms_send_allowed
+from portal.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose
@@ -204,12 +205,7 @@ def contact_change_password_failures(*, user: User) -> int:
 def contact_change_password_failed(*, user: User, request: HttpRequest | None) -> int:
     """Count a wrong password; a session someone else got hold of must not be a way to guess it."""
     key = f"contact-change:password-failures:{user.pk}"
-    cache.add(key, 0, timeout=_PASSWORD_FAILURE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=_PASSWORD_FAILURE_WINDOW)
-        count = 1
+    count = counter_hit(key, window_seconds=_PASSWORD_FAILURE_WINDOW)
     audit_record(
         kind=AuditEventKind.LOGIN_FAILED,
         request=request,

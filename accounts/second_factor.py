@@ -33,6 +33,7 @@ from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
 from accounts.services import audit_record, request_ip
 from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from portal.counters import counter_hit
 
 __all__ = [
     "NoSmsDevice",
@@ -135,12 +136,7 @@ def _failure_count(*, user: User, request: HttpRequest | None, method: str) -> N
     """Count one wrong code; at the limit lock the second factor for the window and record it."""
     window = settings.SECOND_FACTOR_FAILURE_WINDOW_SECONDS
     key = _failures_key(user)
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+    count = counter_hit(key, window_seconds=window)
     audit_record(
         kind=AuditEventKind.SECOND_FACTOR_FAILED,
         request=request,

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.counters import counter_hit
+
 
 @dataclass(frozen=True)
 class SmsRateLimited(Exception):
@@ -31,14 +33,9 @@ def _hit(key: str, limit: int, window: int) -> int | None:
     """Count one send in `window` seconds; None when allowed, else the seconds left (see SmsRateLimited)."""
     now = timezone.now().timestamp()
     # The window's start: written once with the counter, gone with it.
-    cache.add(f"{key}:since", now, timeout=window)
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
+    count = counter_hit(key, window_seconds=window)
+    if count == 1:
         cache.set(f"{key}:since", now, timeout=window)
-        count = 1
     if count <= limit:
         return None
     since = cache.get(f"{key}:since")
