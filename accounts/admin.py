@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import validators
 from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
 from accounts.constants import VerificationStatus
 from accounts.models import AuditEvent, IdentityVerification, User
@@ -342,8 +343,7 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("СНИЛС"))
     def snils_display(self, obj: IdentityVerification) -> str:
-        digits = obj.snils
-        return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}" if len(digits) == 11 else digits
+        return validators.snils_display(obj.snils) or obj.snils
 
     # --- pages ---
 

@@ -157,10 +157,6 @@ def second_factor_methods(*, user) -> list[str]:
     return seen
 
 
-def _methods(pending: PendingLogin) -> list[str]:
-    return second_factor_methods(user=pending.user)
-
-
 def _finish(request: HttpRequest, pending: PendingLogin, device) -> HttpResponse:
     target = pending.next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
     return login_complete(
@@ -179,7 +175,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Время на ввод кода истекло или вход не начат. Введите логин и пароль."))
         return redirect("accounts:login")
     user = pending.user
-    methods = _methods(pending)
+    methods = second_factor_methods(user=user)
     if not methods:
         pending_login_clear(request=request)
         return render(request, "accounts/login_no_factor.html", status=403)
@@ -188,6 +184,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         method = methods[0]
     form = SecondFactorForm(request.POST if request.POST.get("action") == "verify" else None)
     error = ""
+    sms_status: str | None = None  # read once per request: each read is a query
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "send_sms" and method == "sms" and sms_code_status(user=user) == "active":
         # «Получить код по SMS» while a code is still live: that code is the one to type.
@@ -220,14 +217,14 @@ def login_code(request: HttpRequest) -> HttpResponse:
         locked_until = second_factor_locked_until(user=user)
         if locked_until is not None:
             return _lockout_page(request, until=locked_until, reason="second_factor")
-        status = sms_code_status(user=user) if method == "sms" else ""
-        if status == "spent":
+        sms_status = sms_code_status(user=user) if method == "sms" else ""
+        if sms_status == "spent":
             error = _("Код введён неверно %(limit)s раз и больше не действует. Запросите новый код.") % {
                 "limit": settings.SMS_CODE_MAX_FAILURES
             }
-        elif status == "expired":
+        elif sms_status == "expired":
             error = _("Срок действия кода истёк. Запросите новый код.")
-        elif status == "active":
+        elif sms_status == "active":
             left = sms_code_tries_left(user=user)
             error = ngettext(
                 "Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left
@@ -236,6 +233,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             error = _("Неверный код.")
         form.add_error("token", error)
         error = ""
+    if sms_status is None:
+        sms_status = sms_code_status(user=user) if method == "sms" else ""
     context = {
         "form": form,
         "method": method,
@@ -243,7 +242,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         "method_label": METHOD_LABELS[method],
         "masked_phone": mask_phone(user.phone) if "sms" in methods else "",
         "has_sms": "sms" in methods,
-        "sms_status": sms_code_status(user=user) if method == "sms" else "",
+        "sms_status": sms_status,
         "resend_seconds_left": sms_resend_seconds_left(user=user) if method == "sms" else 0,
         "error": error,
         "code_valid_minutes": settings.SMS_CODE_VALID_SECONDS // 60,

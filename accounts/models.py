@@ -268,8 +268,6 @@ class SmsDevice(SideChannelDevice):
 
     def verify_token(self, token: str) -> bool:  # type: ignore[override]
         """True once for the right, unexpired code; every wrong try counts, 5 spend the code."""
-        import hmac
-
         limit = settings.SMS_CODE_MAX_FAILURES
         now = timezone.now()
         if not self.token_hash or now >= self.valid_until or self.failure_count >= limit:

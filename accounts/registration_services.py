@@ -18,6 +18,7 @@ rows like any other.
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,7 +86,7 @@ def registration_done(*, request: HttpRequest) -> dict[str, Any] | None:
 
 def registration_resend_seconds_left(*, pending: dict[str, Any]) -> int:
     waited = (timezone.now() - _at(pending["sent_at"])).total_seconds()
-    return max(0, int(settings.SMS_CODE_RESEND_SECONDS - waited + 0.999))
+    return max(0, math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
 
 
 def registration_start(

@@ -15,6 +15,14 @@ def snils_normalize(value: str) -> str:
     return _NON_DIGITS.sub("", value or "")
 
 
+def snils_display(value: str | None) -> str:
+    """'11223344595' -> '112-233-445 95', the way the number is printed on the card; '' if not 11 digits."""
+    digits = snils_normalize(value or "")
+    if not re.fullmatch(r"\d{11}", digits):
+        return ""
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
+
+
 def snils_checksum(first_nine: str) -> int:
     total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(9, 0, -1), strict=True))
     if total < 100:

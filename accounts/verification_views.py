@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.constants import IdentityLevel, VerificationStatus
-from accounts.validators import snils_normalize
+from accounts.validators import snils_display
 from accounts.verification_forms import IdentityVerificationForm
 from accounts.verification_services import (
     identity_verification_can_submit,
@@ -22,13 +22,6 @@ from accounts.verification_services import (
     identity_video_keep_unsent,
     identity_video_unsent_delete,
 )
-
-
-def _snils_display(value: str | None) -> str:
-    digits = snils_normalize(value or "")
-    if len(digits) != 11:
-        return ""
-    return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
 
 
 @never_cache
@@ -64,7 +57,7 @@ def identity(request: HttpRequest) -> HttpResponse:
                 )
             )
     elif can_submit:
-        form = IdentityVerificationForm(user=user, initial={"snils": _snils_display(user.snils)})
+        form = IdentityVerificationForm(user=user, initial={"snils": snils_display(user.snils)})
     resubmitting = request.method == "POST" or request.GET.get("resubmit") == "1"
     show_form = form is not None and (
         request.method == "POST" or latest is None or latest.status != VerificationStatus.REFUSED or resubmitting

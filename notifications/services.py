@@ -132,15 +132,10 @@ def outbound_deliver(*, message_id: int) -> str:
         message.attempts += 1
         try:
             _send(message)
-        except SmsError as error:
+        except (SmsError, OSError) as error:  # OSError: SMTP and socket errors, always transient
             message.last_error = str(error)[:1000]
-            if error.transient and message.attempts < MAX_ATTEMPTS:
-                message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
-            else:
-                message.status = DeliveryStatus.FAILED
-        except OSError as error:  # SMTP and socket errors: transient
-            message.last_error = str(error)[:1000]
-            if message.attempts < MAX_ATTEMPTS:
+            transient = error.transient if isinstance(error, SmsError) else True
+            if transient and message.attempts < MAX_ATTEMPTS:
                 message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
             else:
                 message.status = DeliveryStatus.FAILED
@@ -169,12 +164,21 @@ def _send(message: OutboundMessage) -> None:
     email.send(fail_silently=False)
 
 
-def outbound_pending_ids(*, limit: int = 500) -> list[int]:
-    return list(
+def outbound_deliver_pending(*, limit: int = 500) -> int:
+    """The sweep: deliver every pending message whose next attempt is due (oldest first).
+
+    Picks up what a broker outage, a dead worker or a failed in-process run left behind. Safe to
+    run twice and beside the per-message tasks: outbound_deliver locks each row and skips rows
+    that are no longer pending. Returns how many messages it tried.
+    """
+    ids = list(
         OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+    for message_id in ids:
+        outbound_deliver(message_id=message_id)
+    return len(ids)
 
 
 def notification_mark_read(*, user, notification_id: int) -> bool:

@@ -11,7 +11,4 @@ def outbound_deliver_task(message_id: int) -> str:
 @shared_task(soft_time_limit=50, time_limit=60)
 def outbound_deliver_pending_task() -> int:
     """The sweep: sends what a broker outage or a dead worker left pending."""
-    ids = services.outbound_pending_ids()
-    for message_id in ids:
-        services.outbound_deliver(message_id=message_id)
-    return len(ids)
+    return services.outbound_deliver_pending()

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from oms_policy.models import InsuranceCompany, Policy, Region
+from oms_policy.validators import enp_normalize
 
 
 def _user_admin_supports_autocomplete() -> bool:
@@ -78,7 +79,7 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # People paste the ЕНП in groups of four: "8451 9991 2289 9990" must find the policy.
-        digits = search_term.replace(" ", "").replace("-", "")
+        digits = enp_normalize(search_term)
         if len(digits) == 16 and digits.isdigit():
             return queryset.filter(enp=digits), False
         return super().get_search_results(request, queryset, search_term)

@@ -13,12 +13,11 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from notifications.backends.outbox import outbox_file_write
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +37,7 @@ class BaseSmsBackend:
 
 class OutboxSmsBackend(BaseSmsBackend):
     def send(self, phone: str, text: str) -> None:
-        folder = Path(settings.OUTBOX_DIR) / "sms"
-        folder.mkdir(parents=True, exist_ok=True)
-        now = timezone.now()
-        record = {"channel": "sms", "to": phone, "text": text, "sent_at": now.isoformat()}
-        name = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.json"
-        (folder / name).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        outbox_file_write(channel="sms", to=phone, text=text)
         print(f"[SMS to {phone}] {text}", flush=True)
 
 

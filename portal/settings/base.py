@@ -165,11 +165,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # django-axes: lock by username + IP; reset on success.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = 0.25  # hours; accounts may override with tiers
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 PHONENUMBER_DEFAULT_REGION = "RU"
@@ -253,7 +251,7 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 HOTLINE_PHONE = env_str("HOTLINE_PHONE", "8 800 100-70-10")
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@oms.localhost")
 
-# --- Logging: to stdout, never personal data (see accounts.audit for what is recorded) --------
+# --- Logging: to stdout, never personal data (accounts.services.audit_record keeps the audit log) --
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
