@@ -175,16 +175,13 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
                 raise ValidationError(
                     _("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken"
                 ) from None
-            identity_level_refresh(user=user)
-            _contact_changed_tell_old(
-                user=user, channel=Channel.EMAIL, old=old_email, new=user.email, confirmation=confirmation
-            )
-            audit_record(
-                kind=AuditEventKind.CONTACT_CHANGED,
+            _contact_changed(
+                user=user,
+                channel=Channel.EMAIL,
+                old=old_email,
+                new=user.email,
+                confirmation=confirmation,
                 request=request,
-                actor=user,
-                subject=user,
-                details={"channel": "email", "old": mask_email(old_email), "new": mask_email(user.email)},
             )
     confirmation.confirmed_at = now
     return confirmation
@@ -407,19 +404,33 @@ def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, reques
     user.phone = confirmation.target
     user.phone_confirmed_at = now
     user.save(update_fields=["phone", "phone_confirmed_at"])
+    _contact_changed(
+        user=user,
+        channel=Channel.PHONE,
+        old=old_phone,
+        new=confirmation.target,
+        confirmation=confirmation,
+        request=request,
+    )
+    return user
+
+
+def _contact_changed(
+    *, user: User, channel: str, old: str, new: str, confirmation: ContactConfirmation, request: HttpRequest | None
+) -> None:
+    """After a phone or e-mail took effect: level refreshed, the old contact told, the change audited
+    with masked values only."""
     identity_level_refresh(user=user)
-    if old_phone:
-        _contact_changed_tell_old(
-            user=user, channel=Channel.PHONE, old=old_phone, new=confirmation.target, confirmation=confirmation
-        )
+    if old:
+        _contact_changed_tell_old(user=user, channel=channel, old=old, new=new, confirmation=confirmation)
+    mask = mask_phone if channel == Channel.PHONE else mask_email
     audit_record(
         kind=AuditEventKind.CONTACT_CHANGED,
         request=request,
         actor=user,
         subject=user,
-        details={"channel": "phone", "old": mask_phone(old_phone), "new": mask_phone(confirmation.target)},
+        details={"channel": str(channel), "old": mask(old), "new": mask(new)},
     )
-    return user
 
 
 def _confirmation_count_failure(confirmation: ContactConfirmation) -> int:
