@@ -4,9 +4,17 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oms_policy.constants import PolicyKind, PolicyStatus
+from oms_policy.constants import (
+    ActorRole,
+    ChangeKind,
+    PolicyKind,
+    PolicyStatus,
+    RequestStatus,
+    SmoChangeReason,
+)
 from oms_policy.validators import validate_enp
 
 
@@ -73,3 +81,134 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.enp or f"{self.series} {self.number}".strip()
+
+
+class PolicyRequest(models.Model):
+    """A citizen's request to update their полис ОМС: a draft until submitted, then a case for review.
+
+    `status` moves only through `oms_policy.services.policy_request_transition` (the table is
+    `oms_policy.transitions.TRANSITIONS`). `number` is given at submission
+    (`oms_policy.numbers.request_number_generate`).
+    """
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_requests", verbose_name=_("заявитель")
+    )
+    number = models.CharField(_("номер заявки"), max_length=16, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("статус"), max_length=24, choices=RequestStatus.choices, default=RequestStatus.DRAFT, db_index=True
+    )
+    change_kind = models.CharField(_("вид изменения"), max_length=20, choices=ChangeKind.choices, blank=True)
+    # The step of the form the citizen reached (drafts resume there).
+    draft_step = models.PositiveSmallIntegerField(_("шаг черновика"), default=1)
+
+    # The current policy as the citizen gave it.
+    current_policy_kind = models.CharField(
+        _("вид текущего полиса"), max_length=20, choices=PolicyKind.choices, blank=True
+    )
+    current_policy_number = models.CharField(_("номер текущего полиса"), max_length=20, blank=True)
+    current_policy_series = models.CharField(_("серия текущего полиса"), max_length=10, blank=True)
+
+    last_name = models.CharField(_("фамилия"), max_length=100, blank=True)
+    first_name = models.CharField(_("имя"), max_length=100, blank=True)
+    patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
+    sex = models.CharField(_("пол"), max_length=10, blank=True)
+    birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("регион")
+    )
+    # Data correction: {"field": {"old": ..., "new": ...}, ...}; field names from the form.
+    corrections = models.JSONField(_("исправления"), default=dict, blank=True)
+    new_insurance_company = models.ForeignKey(
+        InsuranceCompany,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("новая СМО"),
+    )
+    smo_change_reason = models.CharField(
+        _("причина смены СМО"), max_length=20, choices=SmoChangeReason.choices, blank=True
+    )
+
+    # Review.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("проверяющий"),
+    )
+    claimed_at = models.DateTimeField(_("взята в работу"), null=True, blank=True)
+    decision_due_on = models.DateField(_("срок решения"), null=True, blank=True)
+    # Documents requested: the slots (DocumentSlot values), what is needed, and by when.
+    requested_slots = models.JSONField(_("запрошенные документы"), default=list, blank=True)
+    requested_note = models.TextField(_("что нужно донести"), blank=True)
+    documents_due_on = models.DateField(_("срок для документов"), null=True, blank=True)
+    # Rejected: the message to the citizen (reasons joined into one text).
+    rejection_text = models.TextField(_("причины отказа"), blank=True)
+    resubmission_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resubmissions",
+        verbose_name=_("повторная подача заявки"),
+    )
+    # The key of the «Отправить заявку» POST: a resent POST finds the request it already made.
+    submit_key = models.CharField(max_length=64, blank=True)
+
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+    submitted_at = models.DateTimeField(_("подана"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("решение принято"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("заявка на обновление полиса")
+        verbose_name_plural = _("заявки на обновление полиса")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"], name="request_applicant_created"),
+            models.Index(fields=["status", "submitted_at"], name="request_status_submitted"),
+        ]
+        constraints = [
+            # One open request per citizen per kind of change (the form says so first; this is the last word).
+            models.UniqueConstraint(
+                fields=["applicant", "change_kind"],
+                condition=Q(status__in=["submitted", "in_review", "documents_requested", "approved"]),
+                name="one_open_request_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("черновик №%(pk)s") % {"pk": self.pk}
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
+
+
+class StatusChange(models.Model):
+    """One move of a request's status: who, when, why. Written only by the transition service."""
+
+    request = models.ForeignKey(PolicyRequest, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(_("был статус"), max_length=24, choices=RequestStatus.choices, blank=True)
+    new_status = models.CharField(_("стал статус"), max_length=24, choices=RequestStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(_("кто"), max_length=20, choices=ActorRole.choices)
+    # Shown to the citizen in the timeline.
+    comment = models.TextField(_("комментарий для гражданина"), blank=True)
+    at = models.DateTimeField(_("когда"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("смена статуса")
+        verbose_name_plural = _("смены статуса")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["request", "at"], name="statuschange_request_at")]
+
+    def __str__(self) -> str:
+        return f"{self.old_status or '—'} → {self.new_status}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from oms_policy.constants import PolicyStatus
-from oms_policy.models import InsuranceCompany, Policy, Region
+from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region, StatusChange
 
 
 def region_list() -> QuerySet[Region]:
@@ -28,3 +29,18 @@ def policy_active_for(*, holder) -> Policy | None:
         .select_related("insurance_company", "region")
         .first()
     )
+
+
+def policy_request_get_for_applicant(*, applicant, request_id: int) -> PolicyRequest:
+    """The applicant's own request, or Http404 (another citizen's request does not exist for them)."""
+    return get_object_or_404(
+        PolicyRequest.objects.select_related("new_insurance_company", "region"), pk=request_id, applicant=applicant
+    )
+
+
+def policy_request_list_for_applicant(*, applicant) -> QuerySet[PolicyRequest]:
+    return PolicyRequest.objects.filter(applicant=applicant).order_by("-created_at")
+
+
+def status_change_list(*, request: PolicyRequest) -> QuerySet[StatusChange]:
+    return StatusChange.objects.filter(request=request).order_by("at", "pk")

@@ -16,6 +16,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("requests/", include("oms_policy.urls")),
+    path("documents/", include("documents.urls")),
+    path("support/", include("support.urls")),
     path("admin/", admin.site.urls),
 ]
 

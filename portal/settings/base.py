@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "oms_policy",
     "documents",
     "notifications",
+    "support",
 ]
 
 MIDDLEWARE = [
