@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.constants import StaffGroup
 from oms_policy import reference_data
-from oms_policy.constants import ActorRole, RequestStatus
+from oms_policy.constants import ActorRole, ChangeKind, DocumentSlot, RequestStatus, SmoChangeReason
 from oms_policy.models import InsuranceCompany, PolicyRequest, Region, StatusChange
 from oms_policy.transitions import allowed_role
 
@@ -146,3 +146,23 @@ def policy_request_transition(
         )
         request_status_notify(request=request, change=change)
     return request
+
+
+def policy_request_document_slots(*, request: PolicyRequest) -> tuple[list[str], list[str]]:
+    """The scans a request needs, from its kind of change: (required slots, optional slots).
+
+    Passport photo and registration pages always; the current policy when the citizen has one (they
+    gave its number); a document proving the reason for a data correction and for a change of СМО
+    on moving house; otherwise the reason document is optional.
+    """
+    required = [DocumentSlot.PASSPORT_PHOTO, DocumentSlot.PASSPORT_REGISTRATION]
+    optional: list[str] = []
+    if request.current_policy_number:
+        required.append(DocumentSlot.CURRENT_POLICY)
+    else:
+        optional.append(DocumentSlot.CURRENT_POLICY)
+    needs_reason = request.change_kind == ChangeKind.DATA_CORRECTION or (
+        request.change_kind == ChangeKind.SMO_CHANGE and request.smo_change_reason == SmoChangeReason.RESIDENCE
+    )
+    (required if needs_reason else optional).append(DocumentSlot.REASON_DOCUMENT)
+    return [str(slot) for slot in required], [str(slot) for slot in optional]

@@ -133,3 +133,44 @@ def test_request_numbers_have_a_check_digit_and_are_not_sequential():
     assert request_number_is_valid("123-456-789-0" + "0") is request_number_is_valid("12345678900")
     assert request_number_normalize(" 123 456-789 03 ") == "12345678903"
     assert request_number_display("12345678903") == "123-456-789-03"
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "number", "required", "optional"),
+    [
+        (
+            "renewal",
+            "",
+            "8451999122899990",
+            ["passport_photo", "passport_registration", "current_policy"],
+            ["reason_document"],
+        ),
+        ("renewal", "", "", ["passport_photo", "passport_registration"], ["current_policy", "reason_document"]),
+        (
+            "data_correction",
+            "",
+            "8451999122899990",
+            ["passport_photo", "passport_registration", "current_policy", "reason_document"],
+            [],
+        ),
+        (
+            "smo_change",
+            "residence",
+            "",
+            ["passport_photo", "passport_registration", "reason_document"],
+            ["current_policy"],
+        ),
+        (
+            "smo_change",
+            "yearly",
+            "",
+            ["passport_photo", "passport_registration"],
+            ["current_policy", "reason_document"],
+        ),
+    ],
+)
+def test_document_slots_follow_the_kind_of_change(kind, reason, number, required, optional, db):
+    from oms_policy.services import policy_request_document_slots
+
+    request = PolicyRequestFactory(change_kind=kind, smo_change_reason=reason, current_policy_number=number)
+    assert policy_request_document_slots(request=request) == (required, optional)
