@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from oms_policy.models import InsuranceCompany, Policy, Region
+from oms_policy.models import InsuranceCompany, Policy, Region, Service
 from oms_policy.validators import enp_normalize
 
 
@@ -87,3 +87,15 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # A policy is history: it is replaced or cancelled, never deleted.
         return False
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    """The «Мои услуги» catalogue: what citizens see and the words they may search it by."""
+
+    list_display = ["title", "slug", "change_kind", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    list_filter = ["is_active", "change_kind"]
+    search_fields = ["title", "keywords", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "summary", "keywords", "change_kind", "is_active", "position"]

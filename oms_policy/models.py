@@ -189,6 +189,13 @@ class PolicyRequest(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.last_name, self.first_name, self.patronymic) if part)
 
+    @property
+    def number_display(self) -> str:
+        """The number as it is read out: «123-456-789-01»."""
+        from oms_policy.numbers import request_number_display
+
+        return request_number_display(self.number)
+
 
 class StatusChange(models.Model):
     """One move of a request's status: who, when, why. Written only by the transition service."""
@@ -212,3 +219,30 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_status or '—'} → {self.new_status}"
+
+
+class Service(models.Model):
+    """An entry of the «Мои услуги» catalogue; every entry starts the policy-update form.
+
+    `keywords` are the words citizens use for the service («продлить», «страховая»); search looks
+    at them and the title (oms_policy.selectors.service_search).
+    """
+
+    slug = models.SlugField(_("адрес"), max_length=60, unique=True)
+    title = models.CharField(_("название"), max_length=200)
+    summary = models.TextField(_("кратко"), help_text=_("Одно-два предложения: кому и зачем."))
+    keywords = models.TextField(
+        _("слова для поиска"), blank=True, help_text=_("Через запятую: как люди называют эту услугу.")
+    )
+    # The kind of change the form starts with (the citizen can choose another on its step 3).
+    change_kind = models.CharField(_("вид изменения"), max_length=20, choices=ChangeKind.choices, blank=True)
+    is_active = models.BooleanField(_("показывать"), default=True)
+    position = models.PositiveSmallIntegerField(_("порядок"), default=100)
+
+    class Meta:
+        verbose_name = _("услуга")
+        verbose_name_plural = _("услуги")
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title

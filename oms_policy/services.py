@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.constants import StaffGroup
+from accounts.constants import IdentityLevel, StaffGroup
 from oms_policy import reference_data
-from oms_policy.constants import ActorRole, ChangeKind, DocumentSlot, RequestStatus, SmoChangeReason
+from oms_policy.calendar import working_days_add
+from oms_policy.constants import (
+    OPEN_STATUSES,
+    ActorRole,
+    ChangeKind,
+    DocumentSlot,
+    RequestStatus,
+    SmoChangeReason,
+)
 from oms_policy.models import InsuranceCompany, PolicyRequest, Region, StatusChange
+from oms_policy.numbers import request_number_display, request_number_generate
 from oms_policy.transitions import allowed_role
 
 
@@ -166,3 +178,350 @@ def policy_request_document_slots(*, request: PolicyRequest) -> tuple[list[str],
     )
     (required if needs_reason else optional).append(DocumentSlot.REASON_DOCUMENT)
     return [str(slot) for slot in required], [str(slot) for slot in optional]
+
+
+# --- the citizen's side: drafts, submission, withdrawal, documents, resubmission ----------------
+
+
+class RequestRefused(Exception):
+    """A citizen's action the rules do not allow. `message` is for the citizen (Russian, plain words);
+    `open_request` is the open request of the same kind when that is the reason. Nothing was changed.
+    """
+
+    def __init__(self, message: str, *, code: str, open_request: PolicyRequest | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.open_request = open_request
+
+
+# The steps of the form (oms_policy.forms); a draft remembers the furthest one reached.
+DRAFT_STEPS = 5
+# The yearly change of СМО: once a calendar year, no later than this day (month, day).
+SMO_YEARLY_LAST_DAY = (11, 1)
+# Requests that count as «the yearly change was used» (a withdrawn or refused one does not).
+_SMO_CHANGE_USED = (*OPEN_STATUSES, RequestStatus.POLICY_ISSUED)
+
+
+def applicant_may_apply(*, user) -> bool:
+    """Only a «подтверждённая» account may send requests (its identity was checked by video)."""
+    return bool(user.is_authenticated and user.identity_level == IdentityLevel.CONFIRMED)
+
+
+def smo_change_check(*, applicant, reason: str, on: datetime.date, exclude_request_id: int | None = None) -> None:
+    """Raise ValidationError when the citizen may not change the СМО for `reason` on the day `on`.
+
+    The yearly change: once per calendar year and no later than 1 November; a change of residence
+    (with proof): any day. A yearly change counts as used once sent, unless it was withdrawn,
+    rejected or expired.
+    """
+    if reason != SmoChangeReason.YEARLY:
+        return
+    month, day = SMO_YEARLY_LAST_DAY
+    if on > datetime.date(on.year, month, day):
+        raise ValidationError(
+            _(
+                "Сменить страховую компанию без переезда можно до 1 ноября. Подайте заявку с 1 января "
+                "%(next_year)s года или выберите причину «Смена места жительства», если вы переехали."
+            )
+            % {"next_year": on.year + 1},
+            code="smo_yearly_too_late",
+        )
+    used = PolicyRequest.objects.filter(
+        applicant=applicant,
+        change_kind=ChangeKind.SMO_CHANGE,
+        smo_change_reason=SmoChangeReason.YEARLY,
+        status__in=_SMO_CHANGE_USED,
+        submitted_at__year=on.year,
+    )
+    if exclude_request_id is not None:
+        used = used.exclude(pk=exclude_request_id)
+    if used.exists():
+        raise ValidationError(
+            _(
+                "В %(year)s году вы уже подавали заявку на смену страховой компании. Без переезда её можно "
+                "менять раз в год: следующая смена — с 1 января %(next_year)s года."
+            )
+            % {"year": on.year, "next_year": on.year + 1},
+            code="smo_yearly_used",
+        )
+
+
+def policy_request_draft_create(*, applicant, change_kind: str = "") -> PolicyRequest:
+    """A new draft at step 1, prefilled from the confirmed account and the citizen's active policy.
+
+    Before: the account is «подтверждённая» (else RequestRefused). Schedules nothing.
+    """
+    from oms_policy.selectors import policy_active_for
+
+    if not applicant_may_apply(user=applicant):
+        raise RequestRefused(_("Подать заявку можно после подтверждения личности."), code="identity")
+    draft = PolicyRequest(
+        applicant=applicant,
+        change_kind=change_kind,
+        last_name=applicant.last_name,
+        first_name=applicant.first_name,
+        patronymic=applicant.patronymic,
+        sex=applicant.sex or "",
+        birth_date=applicant.birth_date,
+    )
+    policy = policy_active_for(holder=applicant)
+    if policy is not None:
+        draft.current_policy_kind = policy.kind
+        draft.current_policy_number = policy.enp or policy.number
+        draft.current_policy_series = policy.series
+        draft.region = policy.region
+    draft.save()
+    return draft
+
+
+def policy_request_draft_update(*, draft: PolicyRequest, values: dict[str, Any], reached_step: int) -> PolicyRequest:
+    """Save one step's answers on the draft row and remember the furthest step reached.
+
+    Before: `draft` is the caller's own draft (the view fetched it for its applicant).
+    """
+    if draft.status != RequestStatus.DRAFT:
+        raise RequestRefused(_("Заявка уже отправлена, её нельзя изменить."), code="not_draft")
+    for field, value in values.items():
+        setattr(draft, field, value)
+    draft.draft_step = max(draft.draft_step, min(reached_step, DRAFT_STEPS))
+    draft.save(update_fields=[*values, "draft_step", "updated_at"])
+    return draft
+
+
+def policy_request_draft_delete(*, draft: PolicyRequest) -> None:
+    """Delete a draft and its scans (a sent request is never deleted)."""
+    if draft.status != RequestStatus.DRAFT:
+        raise RequestRefused(_("Отправленную заявку удалить нельзя — её можно отозвать."), code="not_draft")
+    for document in draft.documents.all():
+        document.file.delete(save=False)
+    draft.delete()
+
+
+def policy_request_open_of_kind(*, applicant, change_kind: str, exclude_id: int | None = None) -> PolicyRequest | None:
+    open_requests = PolicyRequest.objects.filter(applicant=applicant, change_kind=change_kind, status__in=OPEN_STATUSES)
+    if exclude_id is not None:
+        open_requests = open_requests.exclude(pk=exclude_id)
+    return open_requests.order_by("-submitted_at").first()
+
+
+def _open_request_refusal(open_request: PolicyRequest) -> RequestRefused:
+    return RequestRefused(
+        _(
+            "У вас уже есть открытая заявка «%(kind)s» № %(number)s. Дождитесь решения по ней или отзовите её, "
+            "чтобы подать новую."
+        )
+        % {"kind": open_request.get_change_kind_display(), "number": request_number_display(open_request.number)},
+        code="open_request",
+        open_request=open_request,
+    )
+
+
+def policy_request_submit_problems(*, draft: PolicyRequest) -> list[str]:
+    """What still stops the draft from being sent, in the citizen's words (empty: ready)."""
+    from documents.selectors import document_slots_for_request
+
+    problems = []
+    if not (draft.current_policy_kind and draft.current_policy_number):
+        problems.append(_("Укажите номер текущего полиса (шаг 1)."))
+    if not (draft.last_name and draft.first_name and draft.sex and draft.birth_date):
+        problems.append(_("Заполните личные данные (шаг 2)."))
+    if not draft.change_kind:
+        problems.append(_("Выберите, что нужно изменить (шаг 3)."))
+    elif draft.change_kind == ChangeKind.SMO_CHANGE and not (
+        draft.new_insurance_company_id and draft.smo_change_reason
+    ):
+        problems.append(_("Выберите новую страховую компанию и причину смены (шаг 3)."))
+    elif draft.change_kind == ChangeKind.DATA_CORRECTION and not draft.corrections:
+        problems.append(_("Укажите, какие данные исправить (шаг 3)."))
+    required, optional = policy_request_document_slots(request=draft)
+    for slot in document_slots_for_request(request=draft, required=required, optional=optional):
+        if slot.blocks_submission:
+            problems.append(
+                _("Документ «%(slot)s»: %(state)s (шаг 4).") % {"slot": slot.label, "state": _slot_state_text(slot)}
+            )
+    return problems
+
+
+def _slot_state_text(slot) -> str:
+    from documents.constants import SlotState
+
+    return {
+        SlotState.EMPTY: _("загрузите скан"),
+        SlotState.CHECKING: _("дождитесь окончания проверки"),
+        SlotState.FAILED: _("замените скан"),
+    }.get(slot.state, "")
+
+
+NUMBER_ATTEMPTS = 5
+
+
+def policy_request_submit(*, request_id: int, actor, submit_key: str) -> PolicyRequest:
+    """Send the draft: it gets its number, `submitted_at` and the decision date, and moves to «Подана».
+
+    Before: `actor` owns the draft, the account is confirmed, nothing in
+    `policy_request_submit_problems`, no other open request of the same kind, the СМО rule holds
+    today. A second POST with the same `submit_key` (a double click, a resent form) returns the
+    request it already sent, unchanged. After: one `StatusChange` (draft → submitted) and the
+    citizen's notification (policy_request_transition). Raises RequestRefused otherwise.
+    The number is random; on the rare collision with an existing one another is drawn.
+    """
+    with transaction.atomic():
+        draft = PolicyRequest.objects.select_for_update().get(pk=request_id, applicant=actor)
+        if draft.status != RequestStatus.DRAFT:
+            if submit_key and draft.submit_key == submit_key:
+                return draft
+            raise RequestRefused(_("Эта заявка уже отправлена."), code="already_submitted")
+        if not applicant_may_apply(user=actor):
+            raise RequestRefused(_("Подать заявку можно после подтверждения личности."), code="identity")
+        problems = policy_request_submit_problems(draft=draft)
+        if problems:
+            raise RequestRefused(" ".join(problems), code="incomplete")
+        open_request = policy_request_open_of_kind(applicant=actor, change_kind=draft.change_kind, exclude_id=draft.pk)
+        if open_request is not None:
+            raise _open_request_refusal(open_request)
+        today = timezone.localdate()
+        if draft.change_kind == ChangeKind.SMO_CHANGE:
+            try:
+                smo_change_check(applicant=actor, reason=draft.smo_change_reason, on=today, exclude_request_id=draft.pk)
+            except ValidationError as error:
+                raise RequestRefused(" ".join(error.messages), code="smo_rule") from error
+        changes = {
+            "submitted_at": timezone.now(),
+            "decision_due_on": working_days_add(start=today, days=settings.REVIEW_PERIOD_WORKING_DAYS),
+            "submit_key": submit_key[:64],
+        }
+        for attempt in range(NUMBER_ATTEMPTS):
+            changes["number"] = request_number_generate()
+            try:
+                with transaction.atomic():
+                    return policy_request_transition(
+                        request_id=draft.pk,
+                        new_status=RequestStatus.SUBMITTED,
+                        actor=actor,
+                        role=ActorRole.CITIZEN,
+                        changes=changes,
+                    )
+            except IntegrityError:
+                # Either the number was taken (draw another) or another tab sent a request of the
+                # same kind a moment ago (the database's one-open-request rule).
+                open_request = policy_request_open_of_kind(
+                    applicant=actor, change_kind=draft.change_kind, exclude_id=draft.pk
+                )
+                if open_request is not None:
+                    raise _open_request_refusal(open_request) from None
+                if attempt == NUMBER_ATTEMPTS - 1:
+                    raise
+    raise AssertionError("unreachable")
+
+
+def policy_request_withdraw(*, request_id: int, actor, expected_updated_at=None) -> PolicyRequest:
+    """The citizen withdraws a request nothing was decided on yet (→ «Отозвана»).
+
+    Refusals come from the status table (TransitionRefused), e.g. after a decision.
+    """
+    return policy_request_transition(
+        request_id=request_id,
+        new_status=RequestStatus.WITHDRAWN,
+        actor=actor,
+        role=ActorRole.CITIZEN,
+        comment=_("Заявка отозвана по вашему желанию."),
+        expected_updated_at=expected_updated_at,
+    )
+
+
+def policy_request_documents_send(*, request_id: int, actor) -> PolicyRequest:
+    """Send the documents the reviewer asked for: back to «На проверке», to the reviewer who asked.
+
+    Before: the request is «Требуются документы», its deadline has not passed, each requested slot
+    holds a scan uploaded since the request was made and none of the requested slots is being
+    checked or failed. After: those scans are marked new for the reviewer; one StatusChange.
+    """
+    from documents.models import Document
+    from documents.selectors import document_slots_for_request
+
+    with transaction.atomic():
+        request = PolicyRequest.objects.select_for_update().get(pk=request_id, applicant=actor)
+        if request.status != RequestStatus.DOCUMENTS_REQUESTED:
+            raise RequestRefused(_("Сейчас документы по этой заявке не запрошены."), code="not_requested")
+        if request.documents_due_on and timezone.localdate() > request.documents_due_on:
+            raise RequestRefused(_("Срок, до которого нужно было донести документы, прошёл."), code="late")
+        asked_at = (
+            StatusChange.objects.filter(request=request, new_status=RequestStatus.DOCUMENTS_REQUESTED)
+            .order_by("-at", "-pk")
+            .values_list("at", flat=True)
+            .first()
+        )
+        slots = document_slots_for_request(request=request, required=list(request.requested_slots))
+        missing = [
+            str(slot.label)
+            for slot in slots
+            if slot.state in ("checking", "failed")
+            or not any(asked_at is None or document.uploaded_at >= asked_at for document in slot.documents)
+        ]
+        if missing:
+            raise RequestRefused(
+                _("Загрузите новые сканы и дождитесь их проверки: %(slots)s.") % {"slots": ", ".join(missing)},
+                code="documents_missing",
+            )
+        new_documents = Document.objects.filter(request=request, slot__in=list(request.requested_slots))
+        if asked_at is not None:
+            new_documents = new_documents.filter(uploaded_at__gte=asked_at)
+        new_documents.update(is_new_for_review=True)
+        return policy_request_transition(
+            request_id=request.pk,
+            new_status=RequestStatus.IN_REVIEW,
+            actor=actor,
+            role=ActorRole.CITIZEN,
+            comment=_("Вы отправили запрошенные документы."),
+        )
+
+
+def _documents_copy_service():
+    """documents.services.documents_copy when the documents app offers it (imported late: that app
+    imports this one); without it the citizen uploads the scans of a resubmission again."""
+    try:
+        from documents import services as document_services
+    except ImportError:
+        return None
+    return getattr(document_services, "documents_copy", None)
+
+
+_RESUBMIT_FIELDS = (
+    "change_kind",
+    "current_policy_kind",
+    "current_policy_number",
+    "current_policy_series",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "sex",
+    "birth_date",
+    "region_id",
+    "corrections",
+    "new_insurance_company_id",
+    "smo_change_reason",
+)
+
+
+def policy_request_resubmit(*, request_id: int, actor) -> PolicyRequest:
+    """«Подать повторно»: a new draft prefilled from the citizen's rejected request (and its scans,
+    when the documents app can copy them). Asking twice returns the same draft while it is one.
+    """
+    with transaction.atomic():
+        rejected = PolicyRequest.objects.select_for_update().get(pk=request_id, applicant=actor)
+        if rejected.status != RequestStatus.REJECTED:
+            raise RequestRefused(_("Повторно подать можно только отклонённую заявку."), code="not_rejected")
+        if not applicant_may_apply(user=actor):
+            raise RequestRefused(_("Подать заявку можно после подтверждения личности."), code="identity")
+        existing = rejected.resubmissions.filter(status=RequestStatus.DRAFT).first()
+        if existing is not None:
+            return existing
+        draft = PolicyRequest(applicant=actor, resubmission_of=rejected, draft_step=1)
+        for field in _RESUBMIT_FIELDS:
+            setattr(draft, field, getattr(rejected, field))
+        draft.save()
+        documents_copy = _documents_copy_service()
+        if documents_copy is not None:
+            documents_copy(source=rejected, target=draft, user=actor)
+        return draft

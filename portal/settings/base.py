@@ -324,3 +324,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# --- journey: the policy-update request ---------------------------------------------------------
+# A decision is due this many working days (oms_policy.calendar) after the request is sent.
+REVIEW_PERIOD_WORKING_DAYS = env_int("REVIEW_PERIOD_WORKING_DAYS", 5, minimum=1)
+# The request page asks for its status this often while it is open (the status can change).
+REQUEST_STATUS_POLL_SECONDS = env_int("REQUEST_STATUS_POLL_SECONDS", 20, minimum=5)
