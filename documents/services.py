@@ -162,9 +162,12 @@ def document_delete(*, document: Document, user) -> None:
                 _("Этот файл проверяющий уже видел, его нельзя удалить. Загрузите новый файл рядом с ним."),
                 code="seen_by_reviewer",
             )
-        deleted, _by_model = Document.objects.filter(pk=document.pk).delete()
-        if deleted:
-            _files_delete_on_commit(document.file.storage, [document.file.name, document.preview.name])
+        # The row as it is now: the scan check may have swapped in the clean copy and added a preview.
+        current = Document.objects.select_for_update().filter(pk=document.pk).first()
+        if current is None:
+            return
+        current.delete()
+        _files_delete_on_commit(current.file.storage, [current.file.name, current.preview.name])
 
 
 def document_replace(*, document: Document, uploaded_file: UploadedFile, user) -> Document:
