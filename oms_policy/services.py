@@ -477,16 +477,6 @@ def policy_request_documents_send(*, request_id: int, actor) -> PolicyRequest:
         )
 
 
-def _documents_copy_service():
-    """documents.services.documents_copy when the documents app offers it (imported late: that app
-    imports this one); without it the citizen uploads the scans of a resubmission again."""
-    try:
-        from documents import services as document_services
-    except ImportError:
-        return None
-    return getattr(document_services, "documents_copy", None)
-
-
 _RESUBMIT_FIELDS = (
     "change_kind",
     "current_policy_kind",
@@ -521,7 +511,8 @@ def policy_request_resubmit(*, request_id: int, actor) -> PolicyRequest:
         for field in _RESUBMIT_FIELDS:
             setattr(draft, field, getattr(rejected, field))
         draft.save()
-        documents_copy = _documents_copy_service()
-        if documents_copy is not None:
-            documents_copy(source=rejected, target=draft, user=actor)
+        # Imported here: the documents app imports this one.
+        from documents.services import documents_copy
+
+        documents_copy(source_request=rejected, target_request=draft, user=actor)
         return draft

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,11 +39,6 @@ STEP_TEMPLATES = {
     4: "oms_policy/step_documents.html",
     5: "oms_policy/step_check.html",
 }
-
-
-def _slot_template() -> str:
-    """The documents app's slot (with its upload form) once it has one; a read-only slot until then."""
-    return select_template(["documents/includes/_slot.html", "oms_policy/includes/_slot_fallback.html"]).template.name
 
 
 def _identity_required(request: HttpRequest) -> HttpResponse:
@@ -144,7 +138,7 @@ def request_step(request: HttpRequest, request_id: int, step: int) -> HttpRespon
         "steps": services.DRAFT_STEPS,
         "step_title": STEP_TITLES[step],
         "step_titles": list(STEP_TITLES.items()),
-        "slot_template": _slot_template(),
+        "slot_template": "documents/includes/_slot.html",
         "form": form,
         "slots": slots,
         "blocking": blocking,
@@ -272,7 +266,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             "number": request_number_display(policy_request.number),
             "changes": changes,
             "slots": slots,
-            "slot_template": _slot_template(),
+            "slot_template": "documents/includes/_slot.html",
             "requested_slots": requested_slots,
             "just_sent": request.GET.get("sent") == "1" and policy_request.status == RequestStatus.SUBMITTED,
             "next": _next_step_text(policy_request),
