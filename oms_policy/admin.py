@@ -87,3 +87,7 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # A policy is history: it is replaced or cancelled, never deleted.
         return False
+
+
+# The reviewers' queue and request page, rejection reasons, the look-up log (issue 9).
+from oms_policy import review_admin  # noqa: E402, F401

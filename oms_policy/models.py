@@ -172,6 +172,14 @@ class PolicyRequest(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="request_applicant_created"),
             models.Index(fields=["status", "submitted_at"], name="request_status_submitted"),
+            # The reviewers' queue (issue 9): open requests, oldest first, without touching decided ones.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=["submitted", "in_review", "documents_requested"]),
+                name="request_review_queue",
+            ),
+            # Admin search by the ЕНП the citizen gave.
+            models.Index(fields=["current_policy_number"], name="request_current_policy_number"),
         ]
         constraints = [
             # One open request per citizen per kind of change (the form says so first; this is the last word).
@@ -212,3 +220,13 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_status or '—'} → {self.new_status}"
+
+
+# The review models live in their own module (issue 9); imported here so the app registry finds them.
+from oms_policy.review_models import (  # noqa: E402, F401
+    CallNote,
+    DecisionReason,
+    InternalNote,
+    RejectionReason,
+    RequestLookup,
+)
