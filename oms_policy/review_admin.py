@@ -436,10 +436,10 @@ class PolicyRequestAdmin(admin.ModelAdmin):
             "earlier_requests": policy_request_earlier(request=obj),
             "resubmission_changes": resubmission_changes(request=obj),
             "internal_notes": internal_note_list(request=obj),
-            "reject_form": given.get("reject_form") or RejectForm(),
+            "reject_form": given.get("reject_form") or RejectForm(prefix="reject"),
             "documents_form": given.get("documents_form")
-            or DocumentsRequestForm(initial={"due_on": documents_default_due_on()}),
-            "note_form": given.get("note_form") or InternalNoteForm(),
+            or DocumentsRequestForm(initial={"due_on": documents_default_due_on()}, prefix="documents"),
+            "note_form": given.get("note_form") or InternalNoteForm(prefix="note"),
         }
 
     def _change_url(self, pk: int) -> str:
@@ -504,7 +504,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
 
     @reviewer_only
     def reject_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        form = RejectForm(request.POST)
+        form = RejectForm(request.POST, prefix="reject")
         if not form.is_valid():
             return self._page_with(request, pk, reject_form=form)
         try:
@@ -526,7 +526,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
 
     @reviewer_only
     def documents_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        form = DocumentsRequestForm(request.POST)
+        form = DocumentsRequestForm(request.POST, prefix="documents")
         if not form.is_valid():
             return self._page_with(request, pk, documents_form=form)
         try:
@@ -551,7 +551,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
     @reviewer_only
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         get_object_or_404(PolicyRequest, pk=pk)
-        form = InternalNoteForm(request.POST)
+        form = InternalNoteForm(request.POST, prefix="note")
         if not form.is_valid():
             return self._page_with(request, pk, note_form=form)
         internal_note_add(request_id=pk, author=request.user, text=form.cleaned_data["text"])
