@@ -7,9 +7,8 @@ import datetime
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.services import mask_phone
 from oms_policy.constants import RequestStatus
@@ -156,14 +155,4 @@ def review_dashboard(*, now: datetime.datetime | None = None) -> DashboardFigure
         overdue=overdue,
         decided_this_week=len(durations),
         median_hours_to_decision=round(statistics.median(durations), 1) if durations else None,
-    )
-
-
-def overdue_label() -> str:
-    return _("просрочена")
-
-
-def open_queue(queryset: QuerySet[PolicyRequest]) -> QuerySet[PolicyRequest]:
-    return queryset.filter(
-        status__in=[RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, RequestStatus.DOCUMENTS_REQUESTED]
     )
