@@ -175,7 +175,8 @@ class QueueFilter(SimpleListFilter):
         unclaimed = Q(status=RequestStatus.SUBMITTED, reviewer__isnull=True)
         mine = Q(reviewer=self._user, status__in=WORK_STATUSES)
         if chosen == self.WORK:
-            return queryset.filter(unclaimed | mine)
+            # Mine that wait for the citizen's documents are not work yet; «Назначены мне» shows them.
+            return queryset.filter(unclaimed | Q(reviewer=self._user, status=RequestStatus.IN_REVIEW))
         if chosen == self.MINE:
             return queryset.filter(mine)
         if chosen == self.UNCLAIMED:

@@ -14,7 +14,11 @@ from oms_policy.constants import DocumentSlot, RequestStatus
 from oms_policy.models import PolicyRequest, StatusChange
 from oms_policy.numbers import request_number_display
 from oms_policy.review_models import InternalNote, RejectionReason
-from oms_policy.review_services import policy_request_approve, policy_request_claim
+from oms_policy.review_services import (
+    policy_request_approve,
+    policy_request_claim,
+    policy_request_documents_request,
+)
 from oms_policy.tests.review_helpers import png_bytes, scan_make, submitted_request
 
 QUEUE = "admin:oms_policy_policyrequest_changelist"
@@ -49,8 +53,18 @@ def test_queue_opens_on_unclaimed_and_mine_oldest_first(reviewer, second_reviewe
     assert request_number_display(oldest.number) in page
     assert "просрочена" in page  # 9 days is past 5 working days
 
+    waiting = policy_request_claim(request_id=submitted_request(days_ago=6).pk, reviewer=reviewer)
+    policy_request_documents_request(
+        request_id=waiting.pk,
+        reviewer=reviewer,
+        slots=["passport_photo"],
+        note="Пересните",
+        due_on=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    work = reviewer_client.get(reverse(QUEUE))
+    assert [row.pk for row in work.context["cl"].result_list] == [oldest.pk, mine.pk, newest.pk]
     mine_only = reviewer_client.get(reverse(QUEUE), {"queue": "mine"})
-    assert [row.pk for row in mine_only.context["cl"].result_list] == [mine.pk]
+    assert [row.pk for row in mine_only.context["cl"].result_list] == [waiting.pk, mine.pk]
     approved = reviewer_client.get(reverse(QUEUE), {"status__exact": RequestStatus.APPROVED})
     assert [row.pk for row in approved.context["cl"].result_list] == [decided.pk]
 
