@@ -206,15 +206,18 @@ class OverdueFilter(SimpleListFilter):
 
 
 def scan_urls(*, document: Document) -> tuple[str, str]:
-    """(preview, full size) URLs of a scan: the documents app's views when present, else the admin's own."""
-    try:
-        return (
-            reverse("documents:preview", args=[document.uuid]),
-            reverse("documents:download", args=[document.uuid]),
-        )
-    except NoReverseMatch:
-        url = reverse("admin:oms_policy_policyrequest_scan", args=[document.request_id, document.uuid])
-        return url, url
+    """(preview, full size) URLs of a scan, both for reviewers only.
+
+    The preview is the documents app's small JPEG when it has made one (documents:preview), else the
+    file itself; full size is the file inline through this admin (a TOTP-verified reviewer session).
+    """
+    full = reverse("admin:oms_policy_policyrequest_scan", args=[document.request_id, document.uuid])
+    if getattr(document, "preview", None):
+        try:
+            return reverse("documents:preview", args=[document.uuid]), full
+        except NoReverseMatch:
+            pass
+    return full, full
 
 
 def _expected(request: HttpRequest) -> datetime.datetime | None:
@@ -564,7 +567,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
         if not staff_is_reviewer(request.user):
             raise PermissionDenied
         document = get_object_or_404(Document, uuid=document_uuid, request_id=pk)
-        if not document.file:
+        if not document.file or getattr(document, "file_deleted_at", None):
             raise Http404
         response = FileResponse(
             document.file.open("rb"), content_type=document.content_type or "application/octet-stream"
