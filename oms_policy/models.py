@@ -178,6 +178,18 @@ class PolicyRequest(models.Model):
                 condition=Q(status__in=["submitted", "in_review", "documents_requested"]),
                 name="request_review_queue",
             ),
+            # The queue's two halves, so «unclaimed or mine» is a BitmapOr of two small indexes and the
+            # capped count never visits decided rows (bench/review_bench.py, docs/benchmarks.md).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted", reviewer__isnull=True),
+                name="request_review_unclaimed",
+            ),
+            models.Index(
+                fields=["reviewer", "status", "submitted_at"],
+                condition=Q(reviewer__isnull=False, status__in=["in_review", "documents_requested"]),
+                name="request_review_held",
+            ),
             # Admin search by the ЕНП the citizen gave.
             models.Index(fields=["current_policy_number"], name="request_current_policy_number"),
         ]

@@ -86,6 +86,7 @@ def test_queue_query_count_does_not_grow_with_rows(reviewer, reviewer_client, dj
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = reviewer_client.get(reverse(QUEUE))
     assert response.context["cl"].result_count == 23
+    assert 'id="queue-count">Заявок: 23</span>' in response.content.decode()
     assert response.context["cl"].show_full_result_count is False
     # No full count of the table: every COUNT is over a LIMITed subquery.
     counts = [
@@ -344,3 +345,14 @@ def test_dashboard_figures(review_head, reviewer):
     assert figures.overdue == 1
     assert figures.decided_this_week == 1
     assert figures.median_hours_to_decision == pytest.approx(12.0, abs=0.1)
+
+
+def test_queue_count_is_capped(reviewer_client, monkeypatch):
+    from oms_policy.review_admin import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)
+    for days in range(5):
+        submitted_request(days_ago=days)
+    response = reviewer_client.get(reverse(QUEUE))
+    assert response.context["cl"].result_count == 3
+    assert 'id="queue-count">Заявок: не меньше 3 — уточните фильтр</span>' in response.content.decode()
