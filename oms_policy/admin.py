@@ -99,3 +99,7 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["title", "keywords", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     fields = ["title", "slug", "summary", "keywords", "change_kind", "is_active", "position"]
+
+
+# The reviewers' queue and request page, rejection reasons, the look-up log (issue 9).
+from oms_policy import review_admin  # noqa: E402, F401

@@ -172,6 +172,26 @@ class PolicyRequest(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="request_applicant_created"),
             models.Index(fields=["status", "submitted_at"], name="request_status_submitted"),
+            # The reviewers' queue (issue 9): open requests, oldest first, without touching decided ones.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=["submitted", "in_review", "documents_requested"]),
+                name="request_review_queue",
+            ),
+            # The queue's two halves, so «unclaimed or mine» is a BitmapOr of two small indexes and the
+            # capped count never visits decided rows (bench/review_bench.py, docs/benchmarks.md).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="submitted", reviewer__isnull=True),
+                name="request_review_unclaimed",
+            ),
+            models.Index(
+                fields=["reviewer", "status", "submitted_at"],
+                condition=Q(reviewer__isnull=False, status__in=["in_review", "documents_requested"]),
+                name="request_review_held",
+            ),
+            # Admin search by the ЕНП the citizen gave.
+            models.Index(fields=["current_policy_number"], name="request_current_policy_number"),
         ]
         constraints = [
             # One open request per citizen per kind of change (the form says so first; this is the last word).
@@ -246,3 +266,13 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# The review models live in their own module (issue 9); imported here so the app registry finds them.
+from oms_policy.review_models import (  # noqa: E402, F401
+    CallNote,
+    DecisionReason,
+    InternalNote,
+    RejectionReason,
+    RequestLookup,
+)

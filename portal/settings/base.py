@@ -363,3 +363,9 @@ CELERY_BEAT_SCHEDULE["documents-scan-check-resume"] = {
     "task": "documents.tasks.documents_scan_check_resume_task",
     "schedule": 300.0,
 }
+# --- review (issue 9) ---------------------------------------------------------------------------
+# A submitted request should be decided within this many working days (Mon–Fri; public holidays are
+# not counted yet). Past it the request is flagged «просрочена» in the reviewers' queue.
+REVIEW_PERIOD_WORKING_DAYS = env_int("REVIEW_PERIOD_WORKING_DAYS", 5, minimum=1)
+# Default deadline the reviewer offers the citizen for requested documents, in calendar days.
+REVIEW_DOCUMENTS_DEADLINE_DAYS = env_int("REVIEW_DOCUMENTS_DEADLINE_DAYS", 14, minimum=1)
