@@ -72,29 +72,39 @@ def _isolate(settings, tmp_path):
     cache.clear()
 
 
+def _is_transactional(request) -> bool:
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
 @pytest.fixture(autouse=True)
 def _data_migration_rows(request):
-    """Transactional tests (live server, worker) flush the database when they end, and a flush
-    keeps permissions (re-created on post_migrate) but not rows written by data migrations. Put
-    the staff groups and the reference data back for each such test."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    """Transactional tests (live server, worker, races on real connections) flush the database when
+    they end, and a flush keeps permissions (re-created on post_migrate) but not rows written by data
+    migrations. Put the staff groups, rejection reasons and the service catalogue back for each."""
+    if not _is_transactional(request):
         return
     request.getfixturevalue("transactional_db")
     import importlib
 
-    from django.contrib.auth.models import Group, Permission
+    from django.apps import apps as global_apps
 
     from oms_policy.services import reference_data_ensure
 
-    staff_groups = importlib.import_module("accounts.migrations.0002_staff_groups").GROUP_PERMISSIONS
-    for name, permissions in staff_groups.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            [
-                Permission.objects.get(content_type__app_label=app, content_type__model=model, codename=codename)
-                for app, model, codename in permissions
-            ]
+    staff_groups = importlib.import_module("accounts.migrations.0002_staff_groups")
+    review_roles = importlib.import_module("oms_policy.migrations.0004_review_roles")
+    catalogue = importlib.import_module("oms_policy.migrations.0004_journey_service")
+    # These helpers only call apps.get_model, so the real registry does.
+    review_roles.groups_apply(global_apps, staff_groups.GROUP_PERMISSIONS)
+    review_roles.groups_apply(global_apps, review_roles.GROUP_PERMISSIONS)
+    rejection_reason = global_apps.get_model("oms_policy", "RejectionReason")
+    for code, text, subject, position in review_roles.REJECTION_REASONS:
+        rejection_reason.objects.get_or_create(
+            code=code, defaults={"text": text, "subject": subject, "position": position}
         )
+    catalogue.services_create(global_apps, None)
     reference_data_ensure()
 
 
