@@ -57,3 +57,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 AXES_ENABLED = True
+
+# --- the electronic policy: a pause between writing the PDF and committing, so a test can kill the
+# worker there (oms_policy/tests/test_policy_worker.py). Only this settings module defines it.
+POLICY_ISSUE_TEST_PAUSE_SECONDS = env_int("TEST_POLICY_ISSUE_PAUSE_SECONDS", 0)
