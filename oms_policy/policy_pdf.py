@@ -90,11 +90,6 @@ def _stylesheet():
 atexit.register(_stylesheet.cache_clear)
 
 
-def policy_pdf_warm_up() -> None:
-    """Import WeasyPrint and load the fonts before the first task (a worker calls it at start-up)."""
-    _stylesheet()
-
-
 def qr_png(data: str, *, box_size: int = 8) -> bytes:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M

@@ -218,3 +218,17 @@ def policy_issue_pending(*, older_than_seconds: int | None = None, limit: int = 
         except Exception:  # broker down: the next sweep tries again
             logger.exception("could not enqueue policy_issue_task(%s)", request_id)
     return ids
+
+
+def policy_issue_warm_up() -> None:
+    """Render and sign one throw-away extract, so that a fresh worker's first real policy is fast.
+
+    Imports WeasyPrint and pyHanko, loads the fonts and the signing key. Writes nothing.
+    """
+    from oms_policy.policy_pdf import policy_pdf_render
+    from oms_policy.signing import policy_pdf_sign
+
+    document_id = "00000000-0000-4000-8000-000000000000"
+    content = {"enp": "0000000000000000", "last_name": "Прогрев", "first_name": "Warm-up", "version": 0}
+    pdf = policy_pdf_render(content=content, document_id=document_id, content_sha256="0" * 64, verify_url="/")
+    policy_pdf_sign(pdf=pdf, document_id=document_id)

@@ -9,16 +9,21 @@ tests a self-signed demo pair is made on first use (`signing_demo_pair_ensure`, 
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import fcntl
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+# Room for the CMS signature container in the PDF: a 4096-bit RSA signature with a certificate chain
+# of three fits in about 8 kB; pyHanko fails loudly (never writes a broken PDF) if it does not fit.
+SIGNATURE_BYTES_RESERVED = 16 * 1024
 DEMO_SUBJECT = "Портал ОМС (демо-подпись)"  # X.509 limits a CN to 64 bytes
 
 
@@ -95,11 +100,44 @@ def signing_paths() -> tuple[Path, Path]:
     return Path(settings.POLICY_SIGNING_KEY), Path(settings.POLICY_SIGNING_CERT)
 
 
+def _cached_key_signer_class():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko.sign.signers import SimpleSigner
+
+    class CachedKeySigner(SimpleSigner):
+        """pyHanko's SimpleSigner parses the private key again for every signature, and OpenSSL checks
+        an RSA key on every load (~100 ms here, as long as a whole render): parse it once."""
+
+        _private_key = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            if self._private_key is None:
+                self._private_key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "rsassa_pkcs1v15" and isinstance(self._private_key, RSAPrivateKey):
+                return self._private_key.sign(data, PKCS1v15(), hash_algorithm)
+            if mechanism == "ecdsa" and isinstance(self._private_key, EllipticCurvePrivateKey):
+                return self._private_key.sign(data, ECDSA(hash_algorithm))
+            return super().sign_raw(data, digest_algorithm)
+
+    return CachedKeySigner
+
+
 @lru_cache(maxsize=4)
 def _signer(key_path: str, cert_path: str, passphrase: str):
     from pyhanko.sign import signers
 
-    signer = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase.encode() if passphrase else None)
+    loaded = signers.SimpleSigner.load(key_path, cert_path, key_passphrase=passphrase.encode() if passphrase else None)
+    signer = None
+    if loaded is not None:
+        signer = _cached_key_signer_class()(
+            signing_cert=loaded.signing_cert, signing_key=loaded.signing_key, cert_registry=loaded.cert_registry
+        )
     if signer is None:  # pyHanko logs the reason and returns None
         raise ImproperlyConfigured(
             f"POLICY_SIGNING_KEY / POLICY_SIGNING_CERT: cannot load the key {key_path} "
@@ -121,6 +159,17 @@ def policy_signer():
 
 def policy_pdf_sign(*, pdf: bytes, document_id: str) -> bytes:
     """Return `pdf` with the portal's PAdES signature (an invisible signature field) appended."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _sign(pdf, document_id)
+    # pyHanko runs its own event loop (asyncio.run); a caller inside one (an async server, Playwright)
+    # gets the signature made in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(_sign, pdf, document_id).result()
+
+
+def _sign(pdf: bytes, document_id: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -132,5 +181,6 @@ def policy_pdf_sign(*, pdf: bytes, document_id: str) -> bytes:
         reason=f"Электронный полис ОМС, документ {document_id}",
         location="Портал ОМС",
     )
-    output = signers.sign_pdf(writer, metadata, signer=policy_signer())
+    # bytes_reserved: without it pyHanko signs twice (a dry run to measure the signature container).
+    output = signers.sign_pdf(writer, metadata, signer=policy_signer(), bytes_reserved=SIGNATURE_BYTES_RESERVED)
     return output.getvalue()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import worker_init
+from django.conf import settings
 
 from oms_policy import policy_services
 
@@ -30,23 +31,14 @@ def policy_issue_pending_task() -> int:
     return len(policy_services.policy_issue_pending())
 
 
-def _warm_up() -> None:
-    # The first policy in a fresh worker must not pay for importing WeasyPrint and loading the fonts.
+@worker_init.connect
+def _warm_up(**kwargs) -> None:
+    """Before the pool starts: the first policy in a fresh worker must not pay for importing WeasyPrint
+    and pyHanko and loading the fonts and the key (about 2 s here). Prefork children inherit it all
+    through fork (no library involved starts a thread), so a child's start-up is not slowed down."""
+    if not settings.POLICY_WORKER_WARM_UP:
+        return
     try:
-        from oms_policy.policy_pdf import policy_pdf_warm_up
-
-        policy_pdf_warm_up()
-    except Exception:  # a broken font must not stop the worker; the task will report it
+        policy_services.policy_issue_warm_up()
+    except Exception:  # a broken font or key must not stop the worker; the task will report it
         logger.exception("policy PDF warm-up failed")
-
-
-@worker_process_init.connect
-def _warm_up_pool_process(**kwargs) -> None:
-    _warm_up()
-
-
-@worker_ready.connect
-def _warm_up_solo_worker(sender=None, **kwargs) -> None:
-    # A solo (or threads) pool runs tasks in this process; prefork children warm up on their own.
-    if "prefork" not in type(getattr(sender, "pool", None)).__module__:
-        _warm_up()

@@ -345,3 +345,5 @@ CELERY_BEAT_SCHEDULE["oms-policy-issue-pending"] = {
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 # The public verification page (from the QR code): at most this many look-ups per address per minute.
 POLICY_VERIFY_LIMIT_PER_MINUTE = env_int("POLICY_VERIFY_LIMIT_PER_MINUTE", 30, minimum=1)
+# A worker renders and signs one throw-away PDF before taking tasks (oms_policy.tasks._warm_up).
+POLICY_WORKER_WARM_UP = True
