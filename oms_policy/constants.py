@@ -62,3 +62,12 @@ class DocumentSlot(models.TextChoices):
     PASSPORT_REGISTRATION = "passport_registration", _("Паспорт: страница с регистрацией")
     CURRENT_POLICY = "current_policy", _("Текущий полис ОМС")
     REASON_DOCUMENT = "reason_document", _("Документ, подтверждающий причину изменения")
+
+
+class VerifyState(models.TextChoices):
+    """What the public verification page says about a policy document."""
+
+    VALID = "valid", _("Действует")
+    REPLACED = "replaced", _("Заменён")
+    INVALID = "invalid", _("Недействителен")
+    UNKNOWN = "unknown", _("Не найден")

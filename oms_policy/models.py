@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -276,3 +278,64 @@ from oms_policy.review_models import (  # noqa: E402, F401
     RejectionReason,
     RequestLookup,
 )
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def policy_document_upload_to(instance: PolicyDocument, filename: str) -> str:
+    # oms_policy.policy_services.policy_issue names and writes the file itself (named after the
+    # request, so a retry after a killed worker replaces its own orphan); this is never reached.
+    return f"policies/{instance.holder_id}/{instance.pk}.pdf"
+
+
+class PolicyDocument(models.Model):
+    """One issued electronic policy («выписка о полисе ОМС»): the signed PDF of one version.
+
+    Written only by `oms_policy.services.policy_issue`. `id` is random (uuid4): it is printed on the
+    PDF and is the token of the public verification page, so it must not be guessable. `content`
+    keeps what the PDF shows (a snapshot: the holder's name may change later); `content_sha256` is
+    the digest of that content printed on the PDF; `sha256` is the digest of the stored file.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_documents", verbose_name=_("держатель")
+    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="documents", verbose_name=_("полис"))
+    request = models.OneToOneField(
+        PolicyRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policy_document",
+        verbose_name=_("заявка"),
+    )
+    version = models.PositiveIntegerField(_("версия"))
+    file = models.FileField(_("PDF"), storage=_private_storage, upload_to=policy_document_upload_to, max_length=200)
+    sha256 = models.CharField(_("SHA-256 файла"), max_length=64)
+    content_sha256 = models.CharField(_("SHA-256 содержания"), max_length=64)
+    content = models.JSONField(_("содержание"), default=dict)
+    issued_at = models.DateTimeField(_("выдан"), default=timezone.now)
+    replaced_at = models.DateTimeField(_("заменён"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("электронный полис")
+        verbose_name_plural = _("электронные полисы")
+        ordering = ["holder", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "version"], name="policy_document_holder_version"),
+            models.UniqueConstraint(
+                fields=["holder"], condition=Q(replaced_at=None), name="policy_document_one_current_per_holder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content.get('enp', '')} v{self.version}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.replaced_at is None

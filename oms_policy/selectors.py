@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
 from django.db import connection
@@ -10,8 +12,16 @@ from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Lower, Replace
 from django.shortcuts import get_object_or_404
 
-from oms_policy.constants import PolicyStatus, RequestStatus
-from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region, Service, StatusChange
+from oms_policy.constants import PolicyStatus, RequestStatus, VerifyState
+from oms_policy.models import (
+    InsuranceCompany,
+    Policy,
+    PolicyDocument,
+    PolicyRequest,
+    Region,
+    Service,
+    StatusChange,
+)
 
 
 def region_list() -> QuerySet[Region]:
@@ -185,3 +195,58 @@ def policy_request_slots(*, request: PolicyRequest):
 
     required, optional = policy_request_document_slots(request=request)
     return document_slots_for_request(request=request, required=required, optional=optional)
+
+
+# --- the electronic policy ---------------------------------------------------------------------
+
+
+def policy_document_list_for(*, holder) -> QuerySet[PolicyDocument]:
+    """Every policy document of the holder, newest version first (the current one is first)."""
+    return PolicyDocument.objects.filter(holder=holder).select_related("policy").order_by("-version")
+
+
+def policy_document_get_for_holder(*, holder, document_id) -> PolicyDocument:
+    """The holder's own document, or Http404 (another person's document does not exist for them)."""
+    return get_object_or_404(PolicyDocument, pk=document_id, holder=holder)
+
+
+@dataclass(frozen=True)
+class PolicyVerification:
+    """What the public verification page may say: the state, a masked name, a year. Nothing else."""
+
+    state: str
+    holder_masked: str = ""
+    birth_year: str = ""
+
+
+def name_mask(*, last_name: str, first_name: str, patronymic: str) -> str:
+    """«Иванов И. И.»: the surname and initials, as a clinic compares them with a passport."""
+    initials = " ".join(f"{part.strip()[0]}." for part in (first_name, patronymic) if part.strip())
+    return f"{last_name.strip()} {initials}".strip()
+
+
+def policy_document_verify(*, token: str) -> PolicyVerification:
+    """Look a document up by the token in its QR code (its random uuid); unknown for anything else."""
+    try:
+        document_id = uuid.UUID(token)
+    except (ValueError, AttributeError, TypeError):
+        return PolicyVerification(state=VerifyState.UNKNOWN)
+    document = PolicyDocument.objects.select_related("policy").filter(pk=document_id).first()
+    if document is None:
+        return PolicyVerification(state=VerifyState.UNKNOWN)
+    if document.policy.status == PolicyStatus.CANCELLED:
+        state = VerifyState.INVALID
+    elif document.replaced_at is not None or document.policy.status != PolicyStatus.ACTIVE:
+        state = VerifyState.REPLACED
+    else:
+        state = VerifyState.VALID
+    content = document.content
+    return PolicyVerification(
+        state=state,
+        holder_masked=name_mask(
+            last_name=content.get("last_name", ""),
+            first_name=content.get("first_name", ""),
+            patronymic=content.get("patronymic", ""),
+        ),
+        birth_year=(content.get("birth_date") or "")[:4],
+    )

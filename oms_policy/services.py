@@ -117,7 +117,9 @@ def policy_request_transition(
     changed since is refused («заявку уже изменили»). After: the row is saved with `changes` (field →
     value, e.g. the reviewer, the deadline) and the new status; one `StatusChange` row is written;
     the citizen is notified (`oms_policy.events.request_status_notify`, rows written in this
-    transaction, sent after commit). Raises `TransitionRefused` and changes nothing otherwise.
+    transaction, sent after commit); on approval `oms_policy.tasks.policy_issue_task` is scheduled
+    after commit (it issues the policy and moves the request on to POLICY_ISSUED). Raises
+    `TransitionRefused` and changes nothing otherwise.
     """
     from oms_policy.events import request_status_notify
 
@@ -157,6 +159,11 @@ def policy_request_transition(
             at=now,
         )
         request_status_notify(request=request, change=change)
+        if new_status == RequestStatus.APPROVED:
+            from oms_policy.tasks import policy_issue_task
+            from portal.tasking import enqueue_on_commit
+
+            enqueue_on_commit(policy_issue_task, request.pk)
     return request
 
 

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from base64 import b32encode
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from accounts.constants import IdentityLevel, Sex, StaffGroup
 from oms_policy.constants import PolicyKind, PolicyStatus
 from oms_policy.models import InsuranceCompany, Policy, Region
 from oms_policy.services import reference_data_ensure
+from oms_policy.signing import signing_demo_pair_ensure, signing_paths
 
 DEMO_PASSWORD = "Demo-oms-2026!"
 DEMO_DEVICE_NAME = "demo"
@@ -206,3 +208,13 @@ def demo_accounts_seed(*, password: str = DEMO_PASSWORD) -> list[DemoAccount]:
             )
         )
     return accounts
+
+
+def demo_signing_pair_ensure() -> tuple[Path, Path, bool]:
+    """The self-signed demo key and certificate that sign policy PDFs, made under var/ if missing.
+
+    Paths come from POLICY_SIGNING_KEY / POLICY_SIGNING_CERT. Returns (key, certificate, made now).
+    """
+    key_path, cert_path = signing_paths()
+    made = signing_demo_pair_ensure(key_path=key_path, cert_path=cert_path)
+    return key_path, cert_path, made

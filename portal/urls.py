@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.admin_site import PortalAdminSite
-from portal import views
+from portal import pwa, views
 
 # Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/admin_site.py).
 admin.site.__class__ = PortalAdminSite
@@ -20,6 +20,9 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("support/", include("support.urls")),
     path("admin/", admin.site.urls),
+    path("", include("oms_policy.policy_urls")),
+    path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
+    path("sw.js", pwa.service_worker, name="pwa-service-worker"),
 ]
 
 admin.site.site_header = "Портал ОМС — администрирование"

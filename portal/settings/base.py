@@ -369,3 +369,25 @@ CELERY_BEAT_SCHEDULE["documents-scan-check-resume"] = {
 REVIEW_PERIOD_WORKING_DAYS = env_int("REVIEW_PERIOD_WORKING_DAYS", 5, minimum=1)
 # Default deadline the reviewer offers the citizen for requested documents, in calendar days.
 REVIEW_DOCUMENTS_DEADLINE_DAYS = env_int("REVIEW_DOCUMENTS_DEADLINE_DAYS", 14, minimum=1)
+# --- the electronic policy (oms_policy.policy_pdf, oms_policy.signing) ------------------------------
+# The portal signs every policy PDF (PAdES). Production names a PEM key and certificate issued to the
+# portal (production.py requires both files); locally `manage.py seed_demo` makes a self-signed pair.
+POLICY_SIGNING_KEY = env_str("POLICY_SIGNING_KEY", str(VAR_DIR / "policy-signing" / "demo-key.pem"))
+POLICY_SIGNING_CERT = env_str("POLICY_SIGNING_CERT", str(VAR_DIR / "policy-signing" / "demo-cert.pem"))
+POLICY_SIGNING_KEY_PASSPHRASE = env_str("POLICY_SIGNING_KEY_PASSPHRASE", "")
+# Make the demo pair on first use when it is missing (never in production).
+POLICY_SIGNING_DEMO_CREATE = env_bool("POLICY_SIGNING_DEMO_CREATE", True)
+# Approved requests with no policy this long after the decision are issued again by the beat sweep
+# (the task was lost: broker down at commit time, or a worker died).
+POLICY_ISSUE_SWEEP_AFTER_SECONDS = env_int("POLICY_ISSUE_SWEEP_AFTER_SECONDS", 120, minimum=0)
+CELERY_BEAT_SCHEDULE["oms-policy-issue-pending"] = {
+    "task": "oms_policy.tasks.policy_issue_pending_task",
+    "schedule": 300.0,
+}
+# A message taken by a worker that died is given to another after this long (kombu's Redis transport
+# default is an hour). It must exceed the longest task time limit, or a slow task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+# The public verification page (from the QR code): at most this many look-ups per address per minute.
+POLICY_VERIFY_LIMIT_PER_MINUTE = env_int("POLICY_VERIFY_LIMIT_PER_MINUTE", 30, minimum=1)
+# A worker renders and signs one throw-away PDF before taking tasks (oms_policy.tasks._warm_up).
+POLICY_WORKER_WARM_UP = True

@@ -4,6 +4,9 @@ This module only hardens what base.py reads; it must pass `manage.py check --dep
 warnings. Variables without a safe default are required here and fail start-up by name.
 """
 
+import os
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -75,3 +78,11 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [  # noqa: F405
     ),
 ]
 TEMPLATES[0]["APP_DIRS"] = False  # noqa: F405
+
+# --- the electronic policy: the portal's signing key and certificate (PEM files), never the demo pair ---
+POLICY_SIGNING_DEMO_CREATE = False
+POLICY_SIGNING_KEY = env_str("POLICY_SIGNING_KEY", required=True)
+POLICY_SIGNING_CERT = env_str("POLICY_SIGNING_CERT", required=True)
+for _variable, _path in (("POLICY_SIGNING_KEY", POLICY_SIGNING_KEY), ("POLICY_SIGNING_CERT", POLICY_SIGNING_CERT)):
+    if not (Path(_path).is_file() and os.access(_path, os.R_OK)):
+        raise ImproperlyConfigured(f"{_variable}: no readable PEM file at {_path}.")

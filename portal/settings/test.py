@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL, VAR_DIR
-from .envvars import env_int, env_str
+from .envvars import env_bool, env_int, env_str
 
 DEBUG = False
 SHOW_DEV_OUTBOX = False
@@ -57,3 +57,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 AXES_ENABLED = True
+
+# --- the electronic policy: a pause between writing the PDF and committing, so a test can kill the
+# worker there (oms_policy/tests/test_policy_worker.py). Only this settings module defines it.
+POLICY_ISSUE_TEST_PAUSE_SECONDS = env_int("TEST_POLICY_ISSUE_PAUSE_SECONDS", 0)
+# Test workers start without the PDF warm-up unless a test asks for it (the worker kill test does).
+POLICY_WORKER_WARM_UP = env_bool("TEST_POLICY_WORKER_WARM_UP", False)

@@ -39,6 +39,10 @@ def _get(url: str) -> tuple[int, bytes]:
 def production_processes(transactional_db, redis_url, postgres, tmp_path):
     port = _free_port()
     log_path = tmp_path / "honcho.log"
+    from oms_policy.signing import signing_demo_pair_ensure
+
+    signing_key, signing_cert = tmp_path / "signing" / "key.pem", tmp_path / "signing" / "cert.pem"
+    signing_demo_pair_ensure(key_path=signing_key, cert_path=signing_cert)
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "portal.settings.production",
@@ -57,6 +61,8 @@ def production_processes(transactional_db, redis_url, postgres, tmp_path):
         "CELERY_BEAT_SCHEDULE_FILE": str(tmp_path / "beat-schedule"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "VAR_DIR": str(tmp_path / "var"),
+        "POLICY_SIGNING_KEY": str(signing_key),
+        "POLICY_SIGNING_CERT": str(signing_cert),
     }
     honcho = Path(BASE_DIR) / ".venv" / "bin" / "honcho"
     with open(log_path, "w") as log:

@@ -33,6 +33,8 @@ SETTINGS_VARIABLES = {
     "SMS_BACKEND",
     "SMS_HTTP_URL",
     "SMS_HTTP_TOKEN",
+    "POLICY_SIGNING_KEY",
+    "POLICY_SIGNING_CERT",
     "EMAIL_BACKEND",
 }
 
@@ -40,6 +42,14 @@ SETTINGS_VARIABLES = {
 def _secret_key() -> str:
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(60))
+
+
+def _signing_pair(tmp_path: Path) -> dict[str, str]:
+    from oms_policy.signing import signing_demo_pair_ensure
+
+    key, cert = tmp_path / "signing" / "key.pem", tmp_path / "signing" / "cert.pem"
+    signing_demo_pair_ensure(key_path=key, cert_path=cert)
+    return {"POLICY_SIGNING_KEY": str(key), "POLICY_SIGNING_CERT": str(cert)}
 
 
 def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
@@ -56,6 +66,7 @@ def _production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
             "SMS_HTTP_TOKEN": "test-token",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "VAR_DIR": str(tmp_path / "var"),
+            **_signing_pair(tmp_path),
         }
     )
     for name, value in overrides.items():

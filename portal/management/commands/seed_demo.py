@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from portal.demo import DEMO_PASSWORD, demo_accounts_seed
+from portal.demo import DEMO_PASSWORD, demo_accounts_seed, demo_signing_pair_ensure
 
 
 def demo_refused_reason(*, force: bool) -> str:
@@ -45,6 +45,7 @@ class Command(BaseCommand):
             ) from error
         except LookupError as error:
             raise CommandError(str(error)) from error
+        _signing_key, signing_cert, signing_made = demo_signing_pair_ensure()
 
         write = self.stdout.write
         write(self.style.SUCCESS("Демо-данные готовы / Demo data ready.\n"))
@@ -67,6 +68,10 @@ class Command(BaseCommand):
                 write(f"  {account.email}")
                 write(f"    секрет / secret (base32): {account.totp_secret}")
                 write(f"    {account.totp_url}")
+        write(
+            f"\nПодпись электронных полисов (демо, самоподписанный сертификат) / Policy PDF signing (demo): "
+            f"{signing_cert}{' — создан / created' if signing_made else ''}"
+        )
         write(
             "\nГражданин входит по телефону или e-mail и паролю; код из SMS виден на странице /dev/outbox/ "
             "(только при DEBUG).\nCitizens log in with the phone or e-mail and the password; the SMS code "
