@@ -14,14 +14,16 @@ Every refusal is a ValidationError with a plain Russian message and a code.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageFile
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -117,6 +119,23 @@ class _KeepOpen:
         return None
 
 
+@contextlib.contextmanager
+def strict_decoding() -> Iterator[None]:
+    """Warnings about bombs are errors, and a truncated image is an error, whatever the process set.
+
+    WeasyPrint sets Pillow's global ImageFile.LOAD_TRUNCATED_IMAGES = True when it is imported (the
+    policy PDF task and the web process import it), which would let a truncated scan through.
+    """
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def image_open(file: IO[bytes], content_type: str) -> Image.Image:
     """Open an image with Pillow restricted to its sniffed format and the pixel limit.
 
@@ -152,8 +171,7 @@ def _inspect_image(file: IO[bytes], content_type: str) -> InspectedFile:
     image = image_open(file, content_type)
     width, height = image.size
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with strict_decoding():
             if content_type == "image/jpeg":
                 # Decoding at 1/8 scale keeps memory small; the decoder still reads to the end, so a
                 # truncated file fails here ("image file is truncated").

@@ -15,7 +15,6 @@ PDFs: each page's largest embedded image is measured the same way; a page with t
 from __future__ import annotations
 
 import tempfile
-import warnings
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -23,7 +22,7 @@ from django.conf import settings
 from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from documents.constants import Verdict
-from documents.inspection import image_open
+from documents.inspection import image_open, strict_decoding
 
 # Thresholds (grey levels 0..255 and the Laplacian's variance), from the sample scans.
 DARK_MEAN_BELOW = 60.0
@@ -90,8 +89,7 @@ def image_decode(file: IO[bytes], content_type: str) -> Image.Image:
     except Exception as error:
         raise FileUnreadable(str(error)) from error
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with strict_decoding():
             image.load()
             upright = ImageOps.exif_transpose(image)
     except Exception as error:

@@ -152,3 +152,23 @@ def test_without_javascript_the_refusal_comes_back_as_a_message(citizen_client, 
     assert [str(m) for m in response.context["messages"]] == [f"Файл «фото.png» не принят: {WRONG_TYPE}"]
     assert Document.objects.count() == 0
     assert stored_files(settings) == []
+
+
+def test_a_truncated_jpeg_is_refused_even_after_weasyprint_is_imported():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES globally on import; the checks must not care."""
+    import io
+
+    import weasyprint  # noqa: F401 - imported for its side effect on Pillow
+    from django.core.exceptions import ValidationError
+    from PIL import ImageFile
+
+    from documents.inspection import file_inspect
+    from documents.scan import FileUnreadable, image_decode
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = sample_bytes("hostile-truncated.jpg")
+    with pytest.raises(ValidationError):
+        file_inspect(file=io.BytesIO(data))
+    with pytest.raises(FileUnreadable):
+        image_decode(io.BytesIO(data), "image/jpeg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
