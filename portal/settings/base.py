@@ -324,3 +324,21 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# --- notify: request journey reminders and deadlines ---------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Reminders go out in the daytime (Moscow time), hourly so a missed run is made up; each is
+        # sent once (dedupe keys), however often the task runs.
+        "oms_policy-documents-reminders": {
+            "task": "oms_policy.tasks.policy_request_reminders_send_task",
+            "schedule": crontab(minute=0, hour="9-20"),
+        },
+        "oms_policy-documents-expire": {
+            "task": "oms_policy.tasks.policy_request_deadlines_expire_task",
+            "schedule": crontab(minute=5),
+        },
+    }
+)
