@@ -68,7 +68,7 @@ def policy_request_reminders_send(*, today: datetime.date | None = None) -> int:
             asked_on = timezone.localdate(request.documents_asked_at)
             if (request.documents_due_on - asked_on).days <= days_before:
                 continue
-        sent += request_documents_reminder_notify(request=request, days_before=days_before, today=today)
+        sent += request_documents_reminder_notify(request=request, days_before=days_before)
     return sent
 
 

@@ -10,8 +10,6 @@ and the reminder (3 or 1 day): the beat task may run any number of times.
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import format_lazy
@@ -87,7 +85,7 @@ def request_status_notify(*, request: PolicyRequest, change: StatusChange) -> No
     )
 
 
-def request_documents_reminder_notify(*, request: PolicyRequest, days_before: int, today: datetime.date) -> bool:
+def request_documents_reminder_notify(*, request: PolicyRequest, days_before: int) -> bool:
     """Remind the citizen that the documents are due soon; once per request, deadline and reminder.
 
     Returns whether a new inbox row was written (False: this reminder was sent already).
@@ -99,7 +97,7 @@ def request_documents_reminder_notify(*, request: PolicyRequest, days_before: in
     notify(
         user=request.applicant,
         event=REMINDER_EVENT,
-        context={**_context(request=request, link=link), "days_left": (request.documents_due_on - today).days},
+        context=_context(request=request, link=link),
         dedupe_key=key,
         link=link,
     )

@@ -365,3 +365,55 @@ def test_every_request_sms_fits_one_segment(language, english_catalogue, db):
             lengths[event] = len(text)
     assert len(lengths) == len(SMS_EVENTS) - 1
     assert max(lengths.values()) <= 70, lengths
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "subject", "sms", "sentence"),
+    [
+        (
+            "ru",
+            f"Заявка {SHOWN}: документы до 10.12.2026",
+            f"Напоминание: документы по заявке {SHOWN} нужны до 10.12.2026 — Портал ОМС",
+            f"Портал ОМС: документы по заявке {SHOWN} нужны до 10.12.2026",
+            f"Напоминаем: по заявке № {SHOWN} мы ждём документы до 10 декабря 2026 включительно:\n\n"
+            "— Паспорт: страница с фотографией\n\n",
+        ),
+        (
+            "en",
+            f"Request {SHOWN}: documents due 10.12.2026",
+            f"Reminder: documents for request {SHOWN} due 10.12.2026 — OMS Portal",
+            f"OMS Portal: documents for request {SHOWN} due 10.12.2026",
+            f"A reminder: for request No. {SHOWN} we need these documents by 10 December 2026 inclusive:\n\n"
+            "— Passport: photo page\n\n",
+        ),
+    ],
+)
+def test_the_documents_reminder_in_the_recipients_language(
+    language,
+    title,
+    subject,
+    sms,
+    sentence,
+    citizen,
+    en_citizen,
+    english_catalogue,
+    sms_outbox,
+    django_capture_on_commit_callbacks,
+):
+    from oms_policy.events import request_documents_reminder_notify
+
+    recipient = en_citizen if language == "en" else citizen
+    request = PolicyRequestFactory(
+        applicant=recipient,
+        status=S.DOCUMENTS_REQUESTED,
+        number=NUMBER,
+        requested_slots=[DocumentSlot.PASSPORT_PHOTO],
+        documents_due_on=DOCUMENTS_DUE,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert request_documents_reminder_notify(request=request, days_before=3) is True
+        assert request_documents_reminder_notify(request=request, days_before=3) is False
+    assert list(Notification.objects.values_list("title", flat=True)) == [title]
+    assert [message.subject for message in mail.outbox] == [subject]
+    assert sentence in mail.outbox[0].body
+    assert sms_outbox == [{"to": recipient.phone.as_e164, "text": sms}]
