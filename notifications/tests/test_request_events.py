@@ -289,6 +289,7 @@ def test_each_event_writes_exactly_its_rows_in_the_recipients_language(
         assert f"{settings.PORTAL_BASE_URL}{link}" in email.body
     [(html, mimetype)] = email.alternatives
     assert mimetype == "text/html"
+    assert html.startswith("<!DOCTYPE html>\n") and f'<html lang="{language}">' in html
     assert f"<p>{GREETING[language].format(name=recipient.first_name).strip()}</p>" in html
     assert f'<a href="{request_url}">{request_url}</a>' in html
     assert "{%" not in email.body + html + notification.body + sms
