@@ -78,6 +78,7 @@ def test_settings_page_shows_every_request_event_on_by_default(client, citizen):
     assert content.count(" checked>") == 20
     assert "Заявка отклонена" in content
     assert "их отключить нельзя" in content
+    assert "Сообщения приходят на языке: Русский." in content
 
 
 def test_saving_choices_changes_the_channels_of_request_events_only(
