@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     identity_confirmed_at = models.DateTimeField(_("личность подтверждена"), null=True, blank=True)
     # Sessions that started before this moment are ended («выйти на всех устройствах»).
     sessions_valid_after = models.DateTimeField(_("сеансы действительны после"), null=True, blank=True)
+    # The language of every message the portal sends this person (notifications.notify renders in
+    # it), set when they switch the site's language; not the language of whoever caused the event.
+    language = models.CharField(_("язык сообщений"), max_length=10, choices=settings.LANGUAGES, default="ru")
     is_staff = models.BooleanField(_("сотрудник"), default=False)
     is_active = models.BooleanField(_("активна"), default=True)
     date_joined = models.DateTimeField(_("дата регистрации"), default=timezone.now)

@@ -44,6 +44,7 @@ from accounts.contact_services import (
     email_link_send,
     mask_email,
 )
+from accounts.language_services import user_language_from_request
 from accounts.models import ContactConfirmation, User
 from accounts.services import audit_record, mask_phone, request_ip
 from accounts.sms_limits import sms_send_allowed
@@ -237,6 +238,8 @@ def _account_create(*, pending: dict[str, Any], request: HttpRequest) -> User | 
                 identity_level=IdentityLevel.SIMPLIFIED,
                 phone_confirmed_at=now,
                 password=pending["password_hash"],
+                # The language of the pages they registered in is the language of their messages.
+                language=user_language_from_request(request=request),
             )
             user.save()
             ContactConfirmation.objects.create(

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.constants import Channel, DeliveryStatus
+from notifications.constants import Channel, DeliveryStatus, PreferenceEvent
 
 
 class Notification(models.Model):
@@ -58,6 +58,31 @@ class OutboundMessage(models.Model):
         verbose_name = _("исходящее сообщение")
         verbose_name_plural = _("исходящие сообщения")
         ordering = ["-created_at"]
+        permissions = [("resend_outboundmessage", _("Может отправить недоставленное сообщение повторно"))]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.event} #{self.pk}"
+
+
+class NotificationPreference(models.Model):
+    """A citizen's choice of e-mail and SMS for one kind of request event; no row means both on.
+
+    Read by notifications.services.notify for the events in PreferenceEvent only: security
+    messages ignore it, and the inbox always gets the message.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(_("событие"), max_length=60, choices=PreferenceEvent.choices)
+    email_enabled = models.BooleanField(_("e-mail"), default=True)
+    sms_enabled = models.BooleanField(_("SMS"), default=True)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("настройка уведомлений")
+        verbose_name_plural = _("настройки уведомлений")
+        constraints = [models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_user_event")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.event}"

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from notifications.models import Notification
+from notifications.constants import PreferenceEvent
+from notifications.models import Notification, NotificationPreference
 
 
 def notification_unread_count(*, user) -> int:
@@ -14,6 +15,24 @@ def notification_unread_count(*, user) -> int:
 
 def notification_list(*, user, limit: int = 50):
     return Notification.objects.filter(recipient=user).order_by("-created_at")[:limit]
+
+
+def notification_exists(*, dedupe_key: str) -> bool:
+    return Notification.objects.filter(dedupe_key=dedupe_key).exists()
+
+
+def notification_recent(*, user, limit: int = 5) -> list[Notification]:
+    """The newest inbox rows for the bell's list (unread first is the inbox page's job)."""
+    return list(Notification.objects.filter(recipient=user).order_by("-created_at")[:limit])
+
+
+def notification_preferences_for(*, user) -> dict[str, tuple[bool, bool]]:
+    """(email, sms) per PreferenceEvent; events without a stored choice have both on."""
+    stored = {
+        row.event: (row.email_enabled, row.sms_enabled)
+        for row in NotificationPreference.objects.filter(user=user).only("event", "email_enabled", "sms_enabled")
+    }
+    return {event: stored.get(event, (True, True)) for event in PreferenceEvent.values}
 
 
 def outbox_files_list(*, limit: int = 50) -> list[dict]:

@@ -4,6 +4,10 @@ Templates per event live in templates/notifications/<event>/{subject.txt, body.t
 sms.txt, inbox.txt, inbox_title.txt}; a missing sms.txt means the event sends no SMS, a missing body.txt
 no e-mail. The inbox shows inbox_title.txt (else the subject) and inbox.txt (else body.txt): an e-mail
 subject may carry the sender («— Портал ОМС»), which inside the portal is noise.
+
+Every message is rendered in the recipient's language (User.language), whoever caused the event.
+For the request journey's events (PreferenceEvent) the citizen's choices of e-mail and SMS apply;
+security messages are always sent, and the inbox always gets its row.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.backends.sms import SmsError, get_sms_backend
-from notifications.constants import MAX_ATTEMPTS, Channel, DeliveryStatus
-from notifications.models import Notification, OutboundMessage
+from notifications.constants import MAX_ATTEMPTS, Channel, DeliveryStatus, PreferenceEvent
+from notifications.models import Notification, NotificationPreference, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +54,58 @@ def notify(
     """Write the inbox row and the outbound rows for `event`; deliver them after commit.
 
     Must run inside the transaction of the change that caused it (or autocommit). Idempotent by
-    `dedupe_key`: a second call with the same key writes nothing. Schedules
-    `outbound_deliver_task` for each new message.
+    `dedupe_key`: a second call with the same key writes nothing. Texts are rendered in
+    `user.language`; for PreferenceEvent events the user's e-mail/SMS choices can turn those
+    channels off (never the inbox). Schedules `outbound_deliver_task` for each new message.
     """
+    # An account's messages are in its language; without an account yet (a registration code) the
+    # person is the one in front of the screen, so the active language is theirs.
+    if getattr(user, "pk", None):
+        language = user.language or settings.LANGUAGE_CODE
+    else:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+    if event in PreferenceEvent.values and getattr(user, "pk", None):
+        email, sms = notification_channels_allowed(user=user, event=event, email=email, sms=sms)
+    with translation.override(language):
+        return _notify_rows(
+            user=user,
+            event=event,
+            context=context,
+            dedupe_key=dedupe_key,
+            inbox=inbox,
+            email=email,
+            sms=sms,
+            email_to=email_to,
+            phone_to=phone_to,
+            sensitive=sensitive,
+            link=link,
+        )
+
+
+def notification_channels_allowed(*, user, event: str, email: bool, sms: bool) -> tuple[bool, bool]:
+    """(email, sms) after the user's choice for `event`; no choice stored means both stay as asked."""
+    preference = (
+        NotificationPreference.objects.filter(user=user, event=event).only("email_enabled", "sms_enabled").first()
+    )
+    if preference is None:
+        return email, sms
+    return email and preference.email_enabled, sms and preference.sms_enabled
+
+
+def _notify_rows(
+    *,
+    user,
+    event: str,
+    context: dict[str, Any] | None,
+    dedupe_key: str,
+    inbox: bool,
+    email: bool,
+    sms: bool,
+    email_to: str | None,
+    phone_to: str | None,
+    sensitive: bool,
+    link: str,
+) -> list[OutboundMessage]:
     from notifications.tasks import outbound_deliver_task
     from portal.tasking import enqueue_on_commit
 
@@ -186,3 +239,58 @@ def notification_mark_read(*, user, notification_id: int) -> bool:
         read_at=timezone.now()
     )
     return updated == 1
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread inbox row of `user` read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at=None).update(read_at=timezone.now())
+
+
+def notification_preferences_save(*, user, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store the user's (email, sms) choice per PreferenceEvent; unknown events are ignored.
+
+    Before: nothing. After: one NotificationPreference row per event given. Schedules no tasks.
+    """
+    with transaction.atomic():
+        for event, (email_enabled, sms_enabled) in choices.items():
+            if event not in PreferenceEvent.values:
+                continue
+            NotificationPreference.objects.update_or_create(
+                user=user, event=event, defaults={"email_enabled": email_enabled, "sms_enabled": sms_enabled}
+            )
+
+
+class ResendRefused(Exception):
+    """The message cannot be sent again; `message` says why, for the staff member (Russian)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def outbound_resend(*, message_id: int) -> OutboundMessage:
+    """Put a failed e-mail or SMS back in the queue (staff, from the admin), and send it after commit.
+
+    Before: the row is `failed` and carries no one-time code (an old code is useless and must not be
+    sent again — the person asks for a new one). After: the row is `pending` with its attempts reset;
+    `outbound_deliver_task` is scheduled, and the sweep picks it up if the broker is down.
+    """
+    from django.utils.translation import gettext as _
+
+    from notifications.tasks import outbound_deliver_task
+    from portal.tasking import enqueue_on_commit
+
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.status != DeliveryStatus.FAILED:
+            raise ResendRefused(_("Повторно отправляются только недоставленные сообщения."))
+        if message.is_sensitive:
+            raise ResendRefused(
+                _("Сообщение с одноразовым кодом не отправляется повторно: пусть человек запросит новый код.")
+            )
+        message.status = DeliveryStatus.PENDING
+        message.attempts = 0
+        message.next_attempt_at = timezone.now()
+        message.save(update_fields=["status", "attempts", "next_attempt_at"])
+        enqueue_on_commit(outbound_deliver_task, message.pk)
+    return message

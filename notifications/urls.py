@@ -6,5 +6,8 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("read-all/", views.mark_all_read, name="mark-all-read"),
+    path("settings/", views.preferences, name="preferences"),
     path("<int:notification_id>/read/", views.mark_read, name="mark-read"),
+    path("<int:notification_id>/open/", views.open_notification, name="open"),
 ]

@@ -1,4 +1,5 @@
-"""Celery tasks for the electronic policy: each calls exactly one service and is safe to run twice."""
+"""Celery tasks of policy-update requests: the electronic policy, deadlines. Each calls exactly one
+service and is safe to run twice."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from celery import shared_task
 from celery.signals import worker_init
 from django.conf import settings
 
-from oms_policy import policy_services
+from oms_policy import deadline_services, policy_services
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +43,15 @@ def _warm_up(**kwargs) -> None:
         policy_services.policy_issue_warm_up()
     except Exception:  # a broken font or key must not stop the worker; the task will report it
         logger.exception("policy PDF warm-up failed")
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def policy_request_reminders_send_task() -> int:
+    """Reminders 3 days and 1 day before a documents deadline (beat, hourly in the daytime)."""
+    return deadline_services.policy_request_reminders_send()
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def policy_request_deadlines_expire_task() -> int:
+    """Requests whose documents deadline passed move to «Просрочена» (beat, hourly)."""
+    return deadline_services.policy_request_deadlines_expire()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.admin_site import PortalAdminSite
+from accounts.language_views import language_set
 from portal import pwa, views
 
 # Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/admin_site.py).
@@ -13,7 +14,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("dev/outbox/", views.dev_outbox, name="dev-outbox"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, wrapped: a signed-in person's messages follow the language they pick.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("requests/", include("oms_policy.urls")),

@@ -391,3 +391,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILI
 POLICY_VERIFY_LIMIT_PER_MINUTE = env_int("POLICY_VERIFY_LIMIT_PER_MINUTE", 30, minimum=1)
 # A worker renders and signs one throw-away PDF before taking tasks (oms_policy.tasks._warm_up).
 POLICY_WORKER_WARM_UP = True
+# --- notify: request journey reminders and deadlines ---------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Reminders go out in the daytime (Moscow time), hourly so a missed run is made up; each is
+        # sent once (dedupe keys), however often the task runs.
+        "oms_policy-documents-reminders": {
+            "task": "oms_policy.tasks.policy_request_reminders_send_task",
+            "schedule": crontab(minute=0, hour="9-20"),
+        },
+        "oms_policy-documents-expire": {
+            "task": "oms_policy.tasks.policy_request_deadlines_expire_task",
+            "schedule": crontab(minute=5),
+        },
+    }
+)

@@ -15,7 +15,8 @@ from .envvars import env_bool, env_int, env_str
 DEBUG = False
 SHOW_DEV_OUTBOX = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A test that starts a worker may point e-mail at the outbox files too (the worker is another process).
+EMAIL_BACKEND = env_str("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # A test that starts a worker points these at files it can read (the worker is another process).
 SMS_BACKEND = env_str("TEST_SMS_BACKEND", "notifications.backends.sms.LocmemSmsBackend")
 OUTBOX_DIR = Path(env_str("TEST_OUTBOX_DIR", str(VAR_DIR / "test-outbox")))
