@@ -60,4 +60,4 @@ def test_the_bell_lists_marks_and_opens(transactional_db, citizen, page):
     page.locator(".bell-menu summary").click()
     page.locator(".bell-panel").get_by_role("link", name="Заявка 123-456-789-03 подана").click()
     page.wait_for_url(f"{page.live_server_url}/requests/{request.pk}/")
-    assert page.locator("h1").inner_text() == "Заявка 12345678903"
+    assert page.locator("h1").inner_text() == "Заявка № 123-456-789-03"
