@@ -1,0 +1,34 @@
+"""`{% support_hours %}`: the chat's working hours in words, for the footer, the help page and the chat."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from support.hours import support_hours
+
+register = template.Library()
+
+_DAY_NAMES = {
+    1: gettext_lazy("пн"),
+    2: gettext_lazy("вт"),
+    3: gettext_lazy("ср"),
+    4: gettext_lazy("чт"),
+    5: gettext_lazy("пт"),
+    6: gettext_lazy("сб"),
+    7: gettext_lazy("вс"),
+}
+
+
+@register.simple_tag
+def support_hours_text() -> str:
+    hours = support_hours()
+    span = f"{hours.opens:%H:%M}–{hours.closes:%H:%M}"
+    if hours.days == frozenset(range(1, 8)):
+        days = _("ежедневно")
+    elif hours.days == frozenset(range(1, 6)):
+        days = _("по будням")
+    else:
+        days = ", ".join(str(_DAY_NAMES[day]) for day in sorted(hours.days))
+    return _("%(days)s с %(span)s (мск)") % {"days": days, "span": span}
