@@ -50,15 +50,19 @@ def support_hours_check() -> None:
     support_hours()
 
 
+def _now() -> datetime.datetime:
+    return timezone.now()  # a seam for tests that need a given hour
+
+
 def support_is_open(*, at: datetime.datetime | None = None) -> bool:
     hours = support_hours()
-    local = timezone.localtime(at or timezone.now(), MOSCOW)
+    local = timezone.localtime(at or _now(), MOSCOW)
     return local.isoweekday() in hours.days and hours.opens <= local.time() < hours.closes
 
 
 def support_next_opening(*, at: datetime.datetime | None = None) -> datetime.datetime:
     """When operators are next at work (Moscow time); `at` itself when they are at work now."""
-    at = at or timezone.now()
+    at = at or _now()
     if support_is_open(at=at):
         return at
     hours = support_hours()
