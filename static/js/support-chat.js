@@ -13,6 +13,27 @@
     return input ? input.value : "";
   }
 
+  // The session ends after SESSION_COOKIE_AGE without activity (static/js/session-timeout.js counts
+  // it in the page, shared across tabs in localStorage). Polls are not the person's activity: they
+  // pause when the page has been idle that long minus the warning, so an unattended chat does not
+  // keep a session open for ever; sending a message counts as activity.
+  var ACTIVITY_KEY = "oms-session-activity";
+  var pageLoadedAt = Date.now();
+
+  function idleTooLong() {
+    var dialog = document.getElementById("session-timeout");
+    if (!dialog) return false;
+    var idleMs = parseInt(dialog.dataset.idleSeconds, 10) * 1000;
+    var warningMs = parseInt(dialog.dataset.warningSeconds, 10) * 1000;
+    var stored = 0;
+    try { stored = parseInt(window.localStorage.getItem(ACTIVITY_KEY) || "0", 10) || 0; } catch (error) { stored = 0; }
+    return Date.now() - Math.max(pageLoadedAt, stored) > idleMs - warningMs;
+  }
+
+  function rememberActivity() {
+    try { window.localStorage.setItem(ACTIVITY_KEY, String(Date.now())); } catch (error) { /* private mode */ }
+  }
+
   function randomKey() {
     var bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
@@ -97,7 +118,7 @@
     }
 
     function poll() {
-      if (!conversation || polling) { schedule(pollMs); return; }
+      if (!conversation || polling || idleTooLong()) { schedule(pollMs); return; }
       polling = true;
       fetch(pollUrl(), { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
@@ -157,6 +178,7 @@
             return;
           }
           showError("");
+          rememberActivity();
           if (side === "citizen" && result.data.conversation) {
             var id = String(result.data.conversation.id);
             if (id !== conversation) {
@@ -215,6 +237,7 @@
     var rows = table.querySelector("[data-queue-rows]");
     var pollMs = Math.max(2, parseInt(table.dataset.pollSeconds || "2", 10)) * 1000;
     function refresh() {
+      if (idleTooLong()) { window.setTimeout(refresh, pollMs); return; }
       fetch(table.dataset.refreshUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { if (!response.ok) throw new Error(); return response.text(); })
         .then(function (html) { rows.innerHTML = html; }) // server-rendered and escaped by Django

@@ -4,6 +4,7 @@ connection loses nothing and repeats nothing."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.conf import settings as django_settings
@@ -144,3 +145,32 @@ def test_citizen_and_operator_exchange_messages_live(
     finally:
         citizen_ctx.close()
         operator_ctx.close()
+
+
+def test_an_unattended_chat_stops_polling_before_the_session_times_out(
+    browser, live_server, transactional_db, citizen, settings
+):
+    """Polls are not the person's activity: they must not keep an abandoned session alive."""
+    from support import services
+
+    settings.SUPPORT_POLL_SECONDS = 1
+    settings.SESSION_COOKIE_AGE = 14
+    settings.SESSION_TIMEOUT_WARNING_SECONDS = 10
+    services.conversation_open(citizen=citizen)
+    conversation = Conversation.objects.get(citizen=citizen)
+    services.message_post(conversation_id=conversation.pk, author=citizen, role="citizen", text="вопрос")
+    context = citizen_context(browser, live_server, citizen)
+    try:
+        page = context.new_page()
+        polls: list[float] = []
+        page.on("request", lambda request: "/support/messages/" in request.url and polls.append(time.monotonic()))
+        page.goto(f"{live_server.url}/support/")
+        expect(page.locator("[data-seq='1']")).to_be_visible()
+        page.wait_for_timeout(2500)
+        assert len(polls) >= 1  # it polled while the page was fresh (idle under 14 - 10 = 4 s)
+        paused_at = time.monotonic()
+        page.wait_for_timeout(3500)
+        assert [t for t in polls if t > paused_at + 2] == []
+        expect(page.get_by_role("alertdialog")).to_be_visible()
+    finally:
+        context.close()
