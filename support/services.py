@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -233,12 +234,10 @@ def conversation_mark_read(*, conversation: Conversation, role: str, seq: int) -
     seq = min(max(seq, 0), conversation.last_seq)
     now = timezone.now()
     if role == AuthorRole.CITIZEN:
-        Conversation.objects.filter(pk=conversation.pk, citizen_read_seq__lt=seq).update(citizen_read_seq=seq)
-        # At most one write per few seconds per citizen for presence.
-        stale = now - timedelta(seconds=max(settings.SUPPORT_CITIZEN_PRESENT_SECONDS // 3, 1))
-        Conversation.objects.filter(
-            Q(citizen_seen_at__isnull=True) | Q(citizen_seen_at__lt=stale), pk=conversation.pk
-        ).update(citizen_seen_at=now)
+        # One UPDATE per poll: the read mark only moves forward, and the poll says they are here.
+        Conversation.objects.filter(pk=conversation.pk).update(
+            citizen_read_seq=Greatest("citizen_read_seq", Value(seq)), citizen_seen_at=now
+        )
     else:
         Conversation.objects.filter(pk=conversation.pk, operator_read_seq__lt=seq).update(operator_read_seq=seq)
 

@@ -32,3 +32,18 @@ def support_hours_text() -> str:
     else:
         days = ", ".join(str(_DAY_NAMES[day]) for day in sorted(hours.days))
     return _("%(days)s с %(span)s (мск)") % {"days": days, "span": span}
+
+
+@register.simple_tag(takes_context=True)
+def request_rating_points(context, policy_request) -> list[tuple[str, str]]:
+    """The end points of `policy_request` its applicant (the viewer) may still rate: [(point, label)]."""
+    from support.constants import RatingPoint
+    from support.selectors import rating_points_open_for_request
+
+    user = context["request"].user
+    if not user.is_authenticated:
+        return []
+    return [
+        (point, RatingPoint(point).label)
+        for point in rating_points_open_for_request(citizen=user, request=policy_request)
+    ]

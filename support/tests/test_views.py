@@ -316,3 +316,29 @@ def test_help_page_and_footer(client, settings):
 def test_support_link_in_the_header_for_citizens(citizen_client):
     page = citizen_client.get("/cabinet/").content.decode()
     assert '<a href="/support/">Поддержка</a>' in page
+
+
+def test_request_page_include_links_the_chat_and_the_open_rating_points(citizen, rf):
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from oms_policy.models import StatusChange
+
+    request = PolicyRequestFactory(applicant=citizen, status="submitted")
+    StatusChange.objects.create(request=request, new_status="submitted", actor_role="citizen", at=timezone.now())
+    http_request = rf.get("/")
+    http_request.user = citizen
+    html = render_to_string("support/includes/_request_links.html", {"policy_request": request}, request=http_request)
+    assert f'href="/support/?request={request.pk}"' in html
+    assert (
+        f'href="/support/rate/request/{request.pk}/?point=request_submitted">Оценить услугу: Подача заявки</a>' in html
+    )
+    assert "request_approved" not in html
+
+
+def test_a_poll_costs_a_fixed_number_of_queries(citizen_client, citizen, django_assert_max_num_queries, settings):
+    settings.SUPPORT_MESSAGES_PER_MINUTE = 100
+    conversation = conversation_with(citizen=citizen, texts=tuple(f"m{n}" for n in range(30)))
+    with django_assert_max_num_queries(8):
+        data = poll(citizen_client, conversation, 10).json()
+    assert len(data["messages"]) == 20
