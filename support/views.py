@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -76,7 +77,13 @@ def _conversation_json(conversation: Conversation | None) -> dict | None:
 @login_required
 @require_GET
 def chat(request: HttpRequest) -> HttpResponse:
-    """«Поддержка»: the current conversation, the message box; `?request=<id>` ties a request to it."""
+    """«Поддержка»: the current conversation, the message box; `?request=<id>` ties a request to it.
+
+    Support operators are sent to their console: the header link is the same for everyone, and an
+    operator's own «citizen» conversation would land in the queue they work from.
+    """
+    if selectors.is_support_operator(request.user):
+        return redirect("support:console")
     policy_request = None
     raw_request_id = request.GET.get("request", "")
     if raw_request_id:
@@ -254,13 +261,25 @@ def rate_request(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
+# What each status means for the citizen (the help page); the labels are the statuses' own.
+STATUS_HELP = {
+    RequestStatus.SUBMITTED: _lazy("Заявка получена и ждёт проверки."),
+    RequestStatus.IN_REVIEW: _lazy("Сотрудник проверяет сведения и сканы. Обычно это занимает от 1 до 5 рабочих дней."),
+    RequestStatus.DOCUMENTS_REQUESTED: _lazy(
+        "Нужно донести документы или уточнить сведения. В уведомлении сказано, что именно и до какого срока; "
+        "загрузите их на странице заявки."
+    ),
+    RequestStatus.APPROVED: _lazy("Решение положительное; полис обновляется."),
+    RequestStatus.POLICY_ISSUED: _lazy(
+        "Обновлённый полис в электронном виде — в личном кабинете. Его можно распечатать или сохранить."
+    ),
+    RequestStatus.REJECTED: _lazy("В обновлении отказано; причины указаны на странице заявки."),
+    RequestStatus.WITHDRAWN: _lazy("Вы отменили заявку сами."),
+    RequestStatus.EXPIRED: _lazy("Документы не донесли в срок; подайте заявку заново."),
+}
+
+
 def help_page(request: HttpRequest) -> HttpResponse:
     """/help/: the hotline, the chat, and answers to the common questions of the service's instructions."""
-    return render(
-        request,
-        "support/help.html",
-        {
-            "statuses": [(s.value, s.label) for s in RequestStatus if s != RequestStatus.DRAFT],
-            "chat_url": reverse("support:chat"),
-        },
-    )
+    statuses = [(status.label, text) for status, text in STATUS_HELP.items()]
+    return render(request, "support/help.html", {"statuses": statuses, "chat_url": reverse("support:chat")})

@@ -305,6 +305,7 @@ def test_help_page_and_footer(client, settings):
         "Что значат статусы заявки",
         "Что делать после отказа",
         "Требуются документы",
+        "<dt>Полис выдан</dt><dd>Обновлённый полис в электронном виде",
         settings.HOTLINE_PHONE,
         "ежедневно с 09:00–21:00 (мск)",
     ):
@@ -342,3 +343,9 @@ def test_a_poll_costs_a_fixed_number_of_queries(citizen_client, citizen, django_
     with django_assert_max_num_queries(8):
         data = poll(citizen_client, conversation, 10).json()
     assert len(data["messages"]) == 20
+
+
+def test_the_support_link_takes_operators_to_their_console(support, reviewer):
+    assert verified_staff_client(support).get(CHAT)["Location"] == CONSOLE
+    # Other staff are not operators: they get the ordinary page (their own, empty, conversation).
+    assert verified_staff_client(reviewer).get(CHAT).status_code == 200
