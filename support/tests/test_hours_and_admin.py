@@ -110,3 +110,23 @@ def test_support_operators_manage_saved_answers_in_the_admin(support, citizen):
     services.conversation_take(conversation_id=conversation.pk, operator=support)
     page = staff.get(reverse("support:console-conversation", args=[conversation.pk])).content.decode()
     assert 'data-text="Проверка занимает от 1 до 5 рабочих дней."' in page
+
+
+@pytest.mark.django_db
+def test_conversation_admin_is_read_only_and_searches_message_text(
+    citizen, other_citizen, support, django_assert_max_num_queries
+):
+    conversation = conversation_with(citizen=citizen, texts=("Полис не пришёл", "<script>x</script>"))
+    conversation_with(citizen=other_citizen, texts=("другое",))
+    staff = verified_staff_client(support)
+    url = reverse("admin:support_conversation_changelist")
+    with django_assert_max_num_queries(15):
+        response = staff.get(url)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 2
+    found = staff.get(url, {"q": "полис"})
+    assert [c.pk for c in found.context["cl"].result_list] == [conversation.pk]
+    page = staff.get(reverse("admin:support_conversation_change", args=[conversation.pk])).content.decode()
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
+    assert f'href="/support/console/{conversation.pk}/"' in page
+    assert staff.get(reverse("admin:support_conversation_add")).status_code == 403
