@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +42,23 @@ def moscow(*args) -> datetime.datetime:
 def test_bad_hours_settings_stop_start_up_naming_the_variable(hours, days, variable):
     with pytest.raises(ImproperlyConfigured, match=f"^{variable}:"):
         support_hours_parse(hours=hours, days=days)
+
+
+def test_a_bad_hours_variable_stops_the_process_at_start_up():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.local", "SUPPORT_HOURS": "9 утра - 9 вечера"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: SUPPORT_HOURS: expected HH:MM-HH:MM (Moscow time), got '9 утра - 9 вечера'."
+        in result.stderr
+    )
 
 
 def test_open_and_next_opening_on_weekdays(settings):
