@@ -24,14 +24,17 @@ _DAY_NAMES = {
 @register.simple_tag
 def support_hours_text() -> str:
     hours = support_hours()
-    span = f"{hours.opens:%H:%M}–{hours.closes:%H:%M}"
     if hours.days == frozenset(range(1, 8)):
         days = _("ежедневно")
     elif hours.days == frozenset(range(1, 6)):
         days = _("по будням")
     else:
         days = ", ".join(str(_DAY_NAMES[day]) for day in sorted(hours.days))
-    return _("%(days)s с %(span)s (мск)") % {"days": days, "span": span}
+    return _("%(days)s с %(opens)s до %(closes)s (мск)") % {
+        "days": days,
+        "opens": f"{hours.opens:%H:%M}",
+        "closes": f"{hours.closes:%H:%M}",
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -3,6 +3,7 @@ connection loses nothing and repeats nothing."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -134,6 +135,11 @@ def test_citizen_and_operator_exchange_messages_live(
             5,
             6,
         ]
+
+        # SCREENSHOT_DIR=docs/screenshots refreshes the pictures in the repository.
+        if screenshot_dir := os.environ.get("SCREENSHOT_DIR"):
+            person.screenshot(path=f"{screenshot_dir}/support-chat-citizen.png", full_page=True)
+            operator.screenshot(path=f"{screenshot_dir}/support-chat-operator.png", full_page=True)
 
         # The operator closes; the citizen's page shows the rating form.
         operator.get_by_role("button", name="Закрыть беседу").click()

@@ -74,9 +74,9 @@ def test_open_and_next_opening_on_weekdays(settings):
     assert support_next_opening(at=friday_night) == moscow(2026, 12, 7, 9, 0)
     # UTC in, Moscow out: 06:30 UTC on a Tuesday is 09:30 in Moscow.
     assert support_is_open(at=datetime.datetime(2026, 12, 8, 6, 30, tzinfo=datetime.UTC))
-    assert support_hours_text() == "по будням с 09:00–21:00 (мск)"
+    assert support_hours_text() == "по будням с 09:00 до 21:00 (мск)"
     settings.SUPPORT_DAYS = ["6", "7"]
-    assert support_hours_text() == "сб, вс с 09:00–21:00 (мск)"
+    assert support_hours_text() == "сб, вс с 09:00 до 21:00 (мск)"
 
 
 @pytest.mark.django_db

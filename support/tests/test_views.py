@@ -147,7 +147,7 @@ def test_outside_working_hours_the_chat_says_when_operators_are_back_and_takes_t
         .json()["hours_notice"]
         .startswith("Операторы сейчас не работают. Они вернутся 7 декабря в 09:00")
     )
-    assert "по будням с 09:00–21:00 (мск)" in page
+    assert "по будням с 09:00 до 21:00 (мск)" in page
 
 
 def test_citizen_closes_and_rates_the_chat_once(citizen_client, citizen, support):
@@ -307,7 +307,7 @@ def test_help_page_and_footer(client, settings):
         "Требуются документы",
         "<dt>Полис выдан</dt><dd>Обновлённый полис в электронном виде",
         settings.HOTLINE_PHONE,
-        "ежедневно с 09:00–21:00 (мск)",
+        "ежедневно с 09:00 до 21:00 (мск)",
     ):
         assert text in page
     home = client.get("/").content.decode()
