@@ -349,3 +349,26 @@ def test_the_support_link_takes_operators_to_their_console(support, reviewer):
     assert verified_staff_client(support).get(CHAT)["Location"] == CONSOLE
     # Other staff are not operators: they get the ordinary page (their own, empty, conversation).
     assert verified_staff_client(reviewer).get(CHAT).status_code == 200
+
+
+def test_operator_transfers_to_a_colleague_and_the_colleague_answers(
+    citizen, operator_client, support, second_operator
+):
+    conversation = conversation_with(citizen=citizen)
+    operator_client.post(reverse("support:console-take", args=[conversation.pk]))
+    page = operator_client.get(reverse("support:console-conversation", args=[conversation.pk])).content.decode()
+    assert f'<option value="{second_operator.pk}">' in page
+    response = operator_client.post(
+        reverse("support:console-transfer", args=[conversation.pk]), {"to_operator": second_operator.pk}
+    )
+    assert response["Location"] == CONSOLE
+    conversation.refresh_from_db()
+    assert conversation.operator == second_operator
+    messages_url = reverse("support:console-messages", args=[conversation.pk])
+    assert operator_client.post(messages_url, {"text": "уже не моя"}, **JSON).status_code == 409
+    colleague = verified_staff_client(second_operator)
+    assert colleague.post(messages_url, {"text": "Здравствуйте, это Ольга"}, **JSON).status_code == 201
+    closed = colleague.post(reverse("support:console-close", args=[conversation.pk]))
+    assert closed["Location"] == CONSOLE
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.closed_by) == ("closed", second_operator)
