@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts.admin_site import PortalAdminSite
 from accounts.language_views import language_set
 from portal import pwa, views
+from support import views as support_views
 
 # Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/admin_site.py).
 admin.site.__class__ = PortalAdminSite
@@ -21,6 +22,7 @@ urlpatterns = [
     path("requests/", include("oms_policy.urls")),
     path("documents/", include("documents.urls")),
     path("support/", include("support.urls")),
+    path("help/", support_views.help_page, name="help"),
     path("admin/", admin.site.urls),
     path("", include("oms_policy.policy_urls")),
     path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),

@@ -410,3 +410,16 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# --- support: online chat with operators (support app) ----------------------------------------
+# Operators answer the chat in these hours, Moscow time ("HH:MM-HH:MM"), on these ISO weekdays
+# (1 = Monday … 7 = Sunday). Outside them the chat still takes messages and says when operators are back.
+SUPPORT_HOURS = env_str("SUPPORT_HOURS", "09:00-21:00")
+SUPPORT_DAYS = env_list("SUPPORT_DAYS", ["1", "2", "3", "4", "5", "6", "7"])
+# Both are checked at start-up by support.hours.support_hours_check (SupportConfig.ready).
+SUPPORT_MESSAGE_MAX_LENGTH = env_int("SUPPORT_MESSAGE_MAX_LENGTH", 2000, minimum=100)
+# Per citizen: this many messages in a minute, then the chat asks them to wait (the window is fixed).
+SUPPORT_MESSAGES_PER_MINUTE = env_int("SUPPORT_MESSAGES_PER_MINUTE", 10, minimum=1)
+# How often the chat pages ask for new messages.
+SUPPORT_POLL_SECONDS = env_int("SUPPORT_POLL_SECONDS", 2, minimum=1)
+# A citizen whose chat page asked for messages this recently is reading it: no e-mail/SMS for a reply.
+SUPPORT_CITIZEN_PRESENT_SECONDS = 30
