@@ -76,6 +76,8 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 def sms_rate_limited_message(error: SmsRateLimited) -> str:
     """Why no SMS was sent and when one can be asked for again (the real time left, in minutes)."""
+    if error.scope == "region":
+        return _("На номера этой страны портал не отправляет SMS. Войдите другим способом.")
     if error.scope == "global":
         return _(
             "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Войдите другим способом "

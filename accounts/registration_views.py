@@ -29,6 +29,8 @@ SESSION_CONTACT = "contact_change"
 def _rate_limited_message(error: SmsRateLimited) -> str:
     """Why no SMS can be sent now, with the time the limit itself reports as left (whole minutes, rounded up)."""
     minutes = error.retry_after_minutes
+    if error.scope == "region":
+        return _("На номера этой страны портал не отправляет SMS. Укажите мобильный номер российского оператора.")
     if error.scope == "global":
         return _(
             "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Попробуйте завтра "

@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
 from accounts.services import audit_record, request_ip
-from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from portal.counters import counter_hit
 
 __all__ = [
@@ -199,7 +199,7 @@ def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
             waited = (now - device.last_sent_at).total_seconds()
             if waited < settings.SMS_CODE_RESEND_SECONDS:
                 raise ResendTooSoon(math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
-        sms_send_allowed(phone=user.phone.as_e164, ip_address=request_ip(request))
+        sms_send_allowed(phone=user.phone.as_e164, ip_address=request_ip(request), purpose=SmsPurpose.LOGIN)
         code_spent = now >= device.valid_until or device.failure_count >= settings.SMS_CODE_MAX_FAILURES
         if code_spent:
             device.failure_count = 0

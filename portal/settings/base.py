@@ -324,3 +324,14 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# --- accounts hardening (issue 6) ---------------------------------------------------------------
+# SMS budgets (accounts.sms_limits): login/second-factor codes have their own, so registrations with
+# a stranger's number can't use up the owner's login codes.
+SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR", 10, minimum=1)
+SMS_LOGIN_LIMIT_PER_DAY = env_int("SMS_LOGIN_LIMIT_PER_DAY", 20000, minimum=1)
+# Codes to unproved numbers, per number range: the number without its last N digits.
+SMS_LIMIT_PER_PREFIX_PER_HOUR = env_int("SMS_LIMIT_PER_PREFIX_PER_HOUR", 30, minimum=1)
+SMS_PREFIX_FREE_DIGITS = env_int("SMS_PREFIX_FREE_DIGITS", 4, minimum=1)
+# Phone regions (ISO 3166 codes as libphonenumber names them) the portal serves and sends SMS to.
+SMS_ALLOWED_PHONE_REGIONS = env_list("SMS_ALLOWED_PHONE_REGIONS", ["RU"])
