@@ -141,6 +141,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def known_device_recognised(*, request: HttpRequest, user: User) -> bool:
+    """Whether this browser's known-device cookie belongs to `user` (it has logged in here before)."""
+    token = request.COOKIES.get(settings.KNOWN_DEVICE_COOKIE_NAME, "")
+    if not token or len(token) > 100:
+        return False
+    return KnownDevice.objects.filter(user=user, token_hash=_token_hash(token)).exists()
+
+
 def known_device_check(*, request: HttpRequest, response: HttpResponse, user: User) -> bool:
     """Recognise this browser by its long-lived cookie; when it is new for `user`, alert them.
 

@@ -24,7 +24,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
-from accounts.lockout import backup_login_failed, backup_login_locked_until, backup_login_succeeded, login_key
+from accounts.lockout import (
+    account_guessing_failed,
+    account_guessing_locked_until,
+    account_guessing_reset,
+    backup_login_failed,
+    backup_login_locked_until,
+    backup_login_succeeded,
+    login_key,
+)
 from accounts.login_forms import (
     BackupUnlockForm,
     LoginPasswordForm,
@@ -92,10 +100,11 @@ def sms_rate_limited_message(error: SmsRateLimited) -> str:
 
 
 def _lockout_page(request: HttpRequest, *, until, reason: str) -> HttpResponse:
+    limit = settings.LOGIN_ACCOUNT_FAILURE_LIMIT if reason == "account" else settings.SECOND_FACTOR_FAILURE_LIMIT
     return render(
         request,
         "accounts/lockout.html",
-        {"locked_until": until, "reason": reason, "failure_limit": settings.SECOND_FACTOR_FAILURE_LIMIT},
+        {"locked_until": until, "reason": reason, "failure_limit": limit},
         status=429,
     )
 
@@ -115,10 +124,14 @@ def login_password(request: HttpRequest) -> HttpResponse:
     form = LoginPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        account_locked_until = account_guessing_locked_until(request=request, username=username)
+        if account_locked_until is not None:
+            return _lockout_page(request, until=account_locked_until, reason="account")
         # authenticate() passes through django-axes first: a locked-out login never reaches the
         # password check, and AxesMiddleware turns the refusal into the lock-out page.
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is not None:
+            account_guessing_reset(username=username)
             pending_login_start(request=request, user=user, next_url=next_url)
             methods = second_factor_methods(user=user)
             if methods and methods[0] == "sms":
@@ -131,6 +144,8 @@ def login_password(request: HttpRequest) -> HttpResponse:
                 except (ResendTooSoon, SecondFactorLocked, NoSmsDevice):
                     pass  # a live code is on its way already / step 2 shows the lock-out
             return redirect("accounts:login_code")
+        if not getattr(request, "axes_locked_out", False):  # only passwords that were really checked
+            account_guessing_failed(username=username)
         audit_record(
             kind=AuditEventKind.LOGIN_FAILED,
             request=request,
@@ -270,6 +285,9 @@ def login_backup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip_address = request_ip(request)
+        account_locked_until = account_guessing_locked_until(request=request, username=username)
+        if account_locked_until is not None:
+            return _lockout_page(request, until=account_locked_until, reason="account")
         locked_until = backup_login_locked_until(username=username, ip_address=ip_address)
         if locked_until is not None:
             return render(

@@ -335,3 +335,7 @@ SMS_LIMIT_PER_PREFIX_PER_HOUR = env_int("SMS_LIMIT_PER_PREFIX_PER_HOUR", 30, min
 SMS_PREFIX_FREE_DIGITS = env_int("SMS_PREFIX_FREE_DIGITS", 4, minimum=1)
 # Phone regions (ISO 3166 codes as libphonenumber names them) the portal serves and sends SMS to.
 SMS_ALLOWED_PHONE_REGIONS = env_list("SMS_ALLOWED_PHONE_REGIONS", ["RU"])
+# Password guessing across addresses (accounts.lockout.account_guessing_*): wrong passwords and
+# backup codes for one login from any address; browsers the account used before are let through.
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
+LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS", 60 * 60, minimum=60)
