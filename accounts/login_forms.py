@@ -69,11 +69,11 @@ class PortalPasswordResetForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[override]
-        from accounts.password_reset import password_reset_send
+    def save(self, *args, request=None, **kwargs) -> None:  # type: ignore[override]
+        from accounts.password_reset import password_reset_request
+        from accounts.services import request_ip
 
-        for user in self.get_users(self.cleaned_data["email"]):
-            password_reset_send(user=user)
+        password_reset_request(email=self.cleaned_data["email"], ip_address=request_ip(request))
 
 
 class PortalSetPasswordForm(SetPasswordForm):

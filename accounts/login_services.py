@@ -68,7 +68,9 @@ def pending_login_get(*, request: HttpRequest) -> PendingLogin | None:
         request.session.pop(PENDING_KEY, None)
         return None
     user = User.objects.filter(pk=data.get("user_id"), is_active=True).first()
-    if user is None:
+    # A password reset or «Это был не я» after the password step ends this half-done login too.
+    ended = user is not None and user.sessions_valid_after and started < user.sessions_valid_after.timestamp()
+    if user is None or ended:
         request.session.pop(PENDING_KEY, None)
         return None
     return PendingLogin(
@@ -251,13 +253,16 @@ def new_device_alert(*, user: User, device: KnownDevice) -> None:
 
 
 def not_me_load(*, value: str) -> User | None:
-    """The user a «Это был не я» link was made for, or None when the link is forged or older than 24 h."""
+    """The user a «Это был не я» link was made for; None when forged, older than 24 h or used already."""
     try:
         data = signing.loads(value, salt=_NOT_ME_SALT)
     except signing.BadSignature:
         return None
     age = timezone.now().timestamp() - float(data.get("t", 0))
     if not 0 <= age <= settings.NOT_ME_LINK_MAX_AGE:
+        return None
+    # The link works once: not_me_confirm forgets every known browser, the one it names included.
+    if not KnownDevice.objects.filter(pk=data.get("d"), user_id=data.get("u")).exists():
         return None
     return User.objects.filter(pk=data.get("u")).first()
 

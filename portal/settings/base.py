@@ -339,3 +339,6 @@ SMS_ALLOWED_PHONE_REGIONS = env_list("SMS_ALLOWED_PHONE_REGIONS", ["RU"])
 # backup codes for one login from any address; browsers the account used before are let through.
 LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS", 60 * 60, minimum=60)
+# Password-reset e-mails (accounts.password_reset): requests per address, links per account.
+PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR", 10, minimum=1)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR", 3, minimum=1)
