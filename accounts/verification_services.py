@@ -125,10 +125,20 @@ def identity_verification_submit(
 def identity_video_keep_unsent(*, user: User, video: UploadedFile, content_type: str) -> str:
     """Keep a checked video whose form had other mistakes; return a signed token for the form.
 
-    The token names the file and the account, so it is useless to anybody else, and expires.
+    The token names the file and the account, so it is useless to anybody else, and expires. A
+    citizen has at most one kept video: keeping a new one deletes the previous one (a form sent
+    again and again must not pile up 50 MB files).
     """
     extension = "webm" if content_type == "video/webm" else "mp4"
-    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{uuid.uuid4().hex}.{extension}", video)
+    prefix = f"user{user.pk}-"
+    try:
+        _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    except FileNotFoundError:
+        files = []
+    for file_name in files:
+        if file_name.startswith(prefix):
+            default_storage.delete(f"{UNSENT_VIDEO_DIR}/{file_name}")
+    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{prefix}{uuid.uuid4().hex}.{extension}", video)
     return signing.dumps({"user": user.pk, "name": name, "type": content_type}, salt=_UNSENT_SALT, compress=True)
 
 

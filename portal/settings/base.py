@@ -342,3 +342,10 @@ LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_FAILURE_WINDOW_SEC
 # Password-reset e-mails (accounts.password_reset): requests per address, links per account.
 PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR", 10, minimum=1)
 PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR", 3, minimum=1)
+# Whole request bodies (accounts.middleware.RequestSizeLimitMiddleware): anonymous visitors never
+# upload files; a logged-in citizen sends at most one video with its form.
+ANONYMOUS_REQUEST_MAX_BYTES = env_int("ANONYMOUS_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024, minimum=64 * 1024)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.middleware.RequestSizeLimitMiddleware"
+)
