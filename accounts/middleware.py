@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 # Seconds since the epoch when the person passed both factors (set by accounts.login_services).
@@ -84,3 +85,25 @@ class RequestSizeLimitMiddleware:
 
             return render(request, "413.html", {"limit": limit}, status=413)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Headers every response gets: Permissions-Policy, and «never cache» for anyone logged in.
+
+    - Permissions-Policy (settings.PERMISSIONS_POLICY): the portal uses the camera and microphone
+      (identity video, this origin only) and nothing else a browser can grant.
+    - A page rendered for a logged-in person carries their data; on a shared computer the browser's
+      back button or cache must not show it after logout. Views that set Cache-Control themselves
+      (static files, downloads with their own rules) keep theirs.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
+        return response

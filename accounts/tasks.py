@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from accounts import password_reset, verification_services
+from accounts import password_reset, services, verification_services
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
@@ -21,3 +21,9 @@ def password_reset_email_task(email: str) -> int:
     Runs after the request answered, so the page takes the same time for known and unknown addresses.
     """
     return password_reset.password_reset_email_send(email=email)
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def sessions_clear_expired_task() -> None:
+    """Beat, daily: `clearsessions` — delete expired sessions. Idempotent."""
+    services.sessions_expired_purge()
