@@ -16,7 +16,7 @@ def user_find_by_login(login: str):
     if not login:
         return None
     if "@" in login:
-        return User.objects.filter(email__iexact=login).first()
+        return User.objects.filter(email=login).first()
     digits = snils_normalize(login)
     if len(digits) == 11 and digits.isdigit() and not login.startswith(("+", "8", "7")):
         user = User.objects.filter(snils=digits).first()

@@ -164,7 +164,7 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
             identity_level_refresh(user=user)
         else:
             old_email = user.email
-            if User.objects.filter(email__iexact=confirmation.target).exclude(pk=user.pk).exists():
+            if User.objects.filter(email=confirmation.target).exclude(pk=user.pk).exists():
                 raise ValidationError(_("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken")
             user.email = confirmation.target
             user.email_confirmed_at = now
@@ -258,7 +258,7 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
             else:
                 contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
         return confirmation
-    taken_by = User.objects.filter(email__iexact=target).exclude(pk=user.pk).first()
+    taken_by = User.objects.filter(email=target).exclude(pk=user.pk).first()
     with transaction.atomic():
         _expire_pending(user=user, channel=channel)
         if taken_by is None:

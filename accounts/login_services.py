@@ -122,6 +122,7 @@ def reauth_is_fresh(*, request: HttpRequest) -> bool:
 # --- sessions -------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def sessions_end_everywhere(*, user: User, request: HttpRequest | None, keep_current: bool) -> None:
     """End every session of `user` started before now (the middleware logs them out on their next request).
 
@@ -267,6 +268,7 @@ def not_me_load(*, value: str) -> User | None:
     return User.objects.filter(pk=data.get("u")).first()
 
 
+@transaction.atomic
 def not_me_confirm(*, user: User, request: HttpRequest) -> None:
     """«Это был не я»: end every session, forget known browsers, and e-mail a password-reset link.
 

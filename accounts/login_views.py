@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -402,8 +403,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        password_reset_completed(user=form.user, request=self.request)
+        # The new password, the sessions ended and the audit row: all or nothing.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_reset_completed(user=form.user, request=self.request)
         return response
 
 

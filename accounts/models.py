@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, SideChannelDevice
@@ -19,6 +20,19 @@ from accounts.managers import UserManager
 from accounts.validators import validate_snils
 
 
+class LowercaseEmailField(models.EmailField):
+    """An e-mail kept in lower case: saved and looked up lower-cased, so `email=` uses the unique
+    index (an `iexact` lookup can't on PostgreSQL) and «Anna@Mail.ru» and «anna@mail.ru» are one."""
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value.lower() if isinstance(value, str) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.lower() if isinstance(value, str) else value
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account: a citizen, or a staff member (reviewer, operator, verifier).
 
@@ -26,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone, the e-mail or the SNILS (accounts.backends).
     """
 
-    email = models.EmailField(_("e-mail"), unique=True)
+    email = LowercaseEmailField(_("e-mail"), unique=True)
     phone = PhoneNumberField(_("телефон"), unique=True, null=True, blank=True)
     last_name = models.CharField(_("фамилия"), max_length=100, blank=True)
     first_name = models.CharField(_("имя"), max_length=100, blank=True)
@@ -59,6 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("пользователь")
         verbose_name_plural = _("пользователи")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="accounts_user_email_lower_case"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -72,7 +73,7 @@ def password_reset_email_send(*, email: str) -> int:
     used to flood a citizen's mailbox. Safe to run twice (a second run sends another valid link).
     """
     sent = 0
-    for user in User.objects.filter(email__iexact=email.strip(), is_active=True):
+    for user in User.objects.filter(email=email.strip(), is_active=True):
         if not user.has_usable_password():
             continue
         count = counter_hit(f"password-reset:user:{user.pk}", window_seconds=3600)
@@ -83,6 +84,7 @@ def password_reset_email_send(*, email: str) -> int:
     return sent
 
 
+@transaction.atomic
 def password_reset_completed(*, user: User, request: HttpRequest | None) -> None:
     """After a new password: end every session, lift the login lock-out, record it."""
     from axes.utils import reset as axes_reset
