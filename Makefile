@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,13 @@ run: venv messages seed
 	@echo "SMS-коды и письма в демо-режиме: http://$(HOST):$(PORT)/dev/outbox/"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: venv-dev messages
+test: venv-dev messages axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the accessibility browser tests, pinned in tools/axe/package-lock.json.
+axe: tools/axe/node_modules/axe-core/axe.min.js
+tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund
 
 lint: venv-dev
 	$(BIN)/ruff check .
