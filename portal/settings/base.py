@@ -385,3 +385,7 @@ CELERY_BEAT_SCHEDULE["accounts-sessions-clear-expired"] = {
     "task": "accounts.tasks.sessions_clear_expired_task",
     "schedule": 24 * 3600.0,
 }
+# Field encryption (accounts.crypto): Fernet keys, newest first, comma-separated. Without them one
+# key is derived from SECRET_KEY (demo); production sets its own (python -c "from cryptography.fernet
+# import Fernet; print(Fernet.generate_key().decode())").
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
