@@ -10,6 +10,8 @@ DEV_STAMP := $(VENV)/.dev-$(DEV_HASH)
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings build links in e-mails and SMS from these (PORTAL_BASE_URL unset).
+export HOST PORT
 
 .PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime axe
 

@@ -169,15 +169,37 @@ def known_device_check(*, request: HttpRequest, response: HttpResponse, user: Us
     with transaction.atomic():
         device = KnownDevice.objects.create(user=user, token_hash=_token_hash(token), user_agent=user_agent)
         new_device_alert(user=user, device=device)
+    _known_device_cookie_set(response, token)
+    return True
+
+
+def _known_device_cookie_set(response: HttpResponse, token: str) -> None:
     response.set_cookie(
-        name,
+        settings.KNOWN_DEVICE_COOKIE_NAME,
         token,
         max_age=settings.KNOWN_DEVICE_COOKIE_AGE,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
     )
-    return True
+
+
+def known_device_remember(*, request: HttpRequest, response: HttpResponse, user: User | None) -> None:
+    """The browser that just registered `user` is theirs: remember it without an alert.
+
+    The cookie is set whether or not an account was created (`user` None: the e-mail was taken),
+    so the answer to a registration doesn't tell whether an address is registered.
+    """
+    token = request.COOKIES.get(settings.KNOWN_DEVICE_COOKIE_NAME, "")
+    if not token or len(token) > 100:
+        token = secrets.token_urlsafe(32)
+    if user is not None:
+        KnownDevice.objects.get_or_create(
+            user=user,
+            token_hash=_token_hash(token),
+            defaults={"user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]},
+        )
+    _known_device_cookie_set(response, token)
 
 
 # Order matters: Edge, Opera and Яндекс Браузер also say «Chrome», Chrome also says «Safari»,

@@ -57,6 +57,7 @@ from accounts.second_factor import (
     ResendTooSoon,
     SecondFactorLocked,
     SmsRateLimited,
+    backup_code_was_used,
     device_method,
     second_factor_devices,
     second_factor_locked_until,
@@ -247,6 +248,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             error = ngettext(
                 "Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left
             ) % {"left": left}
+        elif method == "backup_code" and backup_code_was_used(user=user, token=form.cleaned_data["token"]):
+            error = _("Этот резервный код уже использован: каждый действует один раз. Введите другой код из списка.")
         else:
             error = _("Неверный код.")
         form.add_error("token", error)

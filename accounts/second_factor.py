@@ -40,6 +40,7 @@ __all__ = [
     "ResendTooSoon",
     "SecondFactorLocked",
     "SmsRateLimited",
+    "backup_code_was_used",
     "backup_codes_generate",
     "device_method",
     "second_factor_devices",
@@ -237,6 +238,16 @@ def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> 
             for code in codes
         )
     return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def backup_code_was_used(*, user: User, token: str) -> bool:
+    """Whether `token` is one of the user's backup codes that was already used (to say so)."""
+    code = "".join(ch for ch in str(token).upper() if ch.isalnum())
+    device = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    if not code or device is None:
+        return False
+    digest = otp_code_hash(device_key=f"backup:{device.pk}", code=code)
+    return BackupCode.objects.filter(device=device, code_hash=digest, used_at__isnull=False).exists()
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -119,12 +119,16 @@ def security_totp_add(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @reauth_required
 def security_backup_codes(request: HttpRequest) -> HttpResponse:
-    """New backup codes, shown once on this response; the old ones stop working."""
+    """POST: new backup codes, shown once on this response (with download and print); the old ones
+    stop working. GET (a reload, a bookmark) explains that and offers to make new ones."""
+    if request.method != "POST":
+        return render(request, "accounts/security_backup_codes.html", {"codes": []})
     codes = backup_codes_replace(user=request.user, request=request)
-    return render(request, "accounts/security_backup_codes.html", {"codes": codes})
+    codes_text = _("Резервные коды портала ОМС. Каждый действует один раз.") + "\n\n" + "\n".join(codes) + "\n"
+    return render(request, "accounts/security_backup_codes.html", {"codes": codes, "codes_text": codes_text})
 
 
 @require_POST

@@ -389,3 +389,7 @@ CELERY_BEAT_SCHEDULE["accounts-sessions-clear-expired"] = {
 # key is derived from SECRET_KEY (demo); production sets its own (python -c "from cryptography.fernet
 # import Fernet; print(Fernet.generate_key().decode())").
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# Links in e-mails and SMS: without PORTAL_BASE_URL they follow the address the demo serves on
+# (HOST and PORT, as `make run` and the Procfile use them), not a fixed port 8000.
+if not env_str("PORTAL_BASE_URL", ""):
+    PORTAL_BASE_URL = f"http://{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
