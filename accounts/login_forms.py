@@ -14,14 +14,21 @@ class LoginPasswordForm(forms.Form):
     username = forms.CharField(
         label=_("Телефон, e-mail или СНИЛС"),
         max_length=254,
+        error_messages={"required": _("Укажите телефон, e-mail или СНИЛС.")},
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
         label=_("Пароль"),
         strip=False,
         max_length=4096,
+        error_messages={"required": _("Укажите пароль.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def mark_invalid(self) -> None:
+        """A wrong login or password: both fields are marked (which one was wrong is not said)."""
+        for name in ("username", "password"):
+            self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
 class SecondFactorForm(forms.Form):

@@ -123,7 +123,8 @@ def login_password(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    form = LoginPasswordForm(request.POST or None)
+    # An empty POST is still a submit: it must say what to fill in (request.POST is falsy then).
+    form = LoginPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         account_locked_until = account_guessing_locked_until(request=request, username=username)
@@ -156,6 +157,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
             details={"step": "password"},
         )
         form.add_error(None, _("Неверный логин или пароль. Проверьте раскладку клавиатуры и Caps Lock."))
+        form.mark_invalid()
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 

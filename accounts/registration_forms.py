@@ -103,6 +103,21 @@ class RegistrationForm(forms.Form):
 
     consent_statement = CONSENT_STATEMENT
 
+    # «Обязательное поле» doesn't say what to do; each empty field says what to fill in.
+    REQUIRED_MESSAGES = {
+        "last_name": _("Укажите фамилию."),
+        "first_name": _("Укажите имя."),
+        "phone": _("Укажите номер мобильного телефона."),
+        "email": _("Укажите e-mail."),
+        "password1": _("Придумайте пароль."),
+        "password2": _("Повторите пароль."),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in self.REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
+
     def clean_phone(self) -> str:
         return _phone_mobile_e164(self.cleaned_data["phone"])
 

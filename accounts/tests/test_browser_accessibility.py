@@ -110,3 +110,23 @@ def test_pages_reflow_at_360_px_and_200_percent_zoom_without_csp_refusals(
         context.close()
     assert overflowing == {}
     assert refused == []
+
+
+def test_the_timeout_dialog_makes_the_page_behind_it_inert(transactional_db, browser, live_server, citizen, settings):
+    settings.SESSION_COOKIE_AGE = 8
+    settings.SESSION_TIMEOUT_WARNING_SECONDS = 6
+    context = _context(browser, live_server, citizen, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/cabinet/")
+        page.wait_for_selector("#session-timeout:not([hidden])", timeout=10_000)
+        inert = page.evaluate(
+            "() => [...document.body.children].filter(e => e.tagName !== 'SCRIPT')"
+            ".map(e => [e.id || e.tagName, e.inert])"
+        )
+        assert [name for name, is_inert in inert if not is_inert] == ["session-timeout"]
+        page.get_by_role("button", name="Продлить сеанс").click()
+        page.wait_for_selector("#session-timeout", state="hidden")
+        assert page.evaluate("() => document.querySelector('main').inert") is False
+    finally:
+        context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -88,3 +90,28 @@ def test_no_new_device_alert_at_the_first_login_after_registering_in_this_browse
     assert "_auth_user_id" in client.session
     assert [m.subject for m in mail.outbox if "нового устройства" in m.subject] == []
     assert not any("нового устройства" in item["text"] for item in sms_outbox)
+
+
+# --- point 12: errors that say what to do, marked fields, the title -----------------------------------
+
+
+def test_a_wrong_password_marks_both_fields_and_the_title_says_error(client, citizen):
+    response = password_step(client, citizen.email, "Неверный-пароль-9")
+    page = response.content.decode()
+    assert re.search(r"<title>Ошибка: Вход — Портал ОМС</title>", page)
+    assert re.search(r'<input[^>]*name="username"[^>]*aria-invalid="true"', page)
+    assert re.search(r'<input[^>]*name="password"[^>]*aria-invalid="true"', page)
+    assert "<title>Вход — Портал ОМС</title>" in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_empty_fields_say_how_to_fix_them(client):
+    response = client.post(reverse("accounts:register"), {})
+    errors = response.context["form"].errors
+    assert errors["last_name"] == ["Укажите фамилию."]
+    assert errors["phone"] == ["Укажите номер мобильного телефона."]
+    assert errors["email"] == ["Укажите e-mail."]
+    assert errors["password1"] == ["Придумайте пароль."]
+    assert response.content.decode().count("Обязательное поле") == 0
+    assert "<title>Ошибка:" in response.content.decode()
+    login = client.post(reverse("accounts:login"), {}).context["form"].errors
+    assert login == {"username": ["Укажите телефон, e-mail или СНИЛС."], "password": ["Укажите пароль."]}
