@@ -10,8 +10,10 @@ DEV_STAMP := $(VENV)/.dev-$(DEV_HASH)
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The settings build links in e-mails and SMS from these (PORTAL_BASE_URL unset).
+export HOST PORT
 
-.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime fonts
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime fonts axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +48,13 @@ run: venv messages seed
 	@echo "SMS-коды и письма в демо-режиме: http://$(HOST):$(PORT)/dev/outbox/"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: venv-dev messages
+test: venv-dev messages axe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the accessibility browser tests, pinned in tools/axe/package-lock.json.
+axe: tools/axe/node_modules/axe-core/axe.min.js
+tools/axe/node_modules/axe-core/axe.min.js: tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund
 
 lint: venv-dev
 	$(BIN)/ruff check .

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import validators
 from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
 from accounts.constants import VerificationStatus
+from accounts.crypto import snils_lookup_hash
 from accounts.models import AuditEvent, IdentityVerification, User
 from accounts.verification_services import (
     identity_verification_confirm,
@@ -51,8 +52,17 @@ class UserAdmin(DjangoUserAdmin):
     add_form = StaffUserCreationForm
     list_display = ("email", "full_name", "phone", "identity_level", "is_staff", "is_active", "date_joined")
     list_filter = ("identity_level", "is_staff", "is_superuser", "is_active", "groups")
-    search_fields = ("email", "phone", "snils", "last_name", "first_name", "patronymic")
+    # SNILS is encrypted: get_search_results finds it through the lookup hash.
+    search_fields = ("email", "phone", "last_name", "first_name", "patronymic")
     search_help_text = gettext_lazy("Поиск по e-mail, телефону, СНИЛС (только цифры) или ФИО")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digest = snils_lookup_hash(search_term) if validators.snils_normalize(search_term).isdigit() else None
+        if digest:
+            results |= queryset.filter(snils_hash=digest)
+        return results, may_have_duplicates
+
     ordering = ("-date_joined",)
     filter_horizontal = ("groups", "user_permissions")
     # The level changes only through verification (identity_verification_confirm) and registration.

@@ -6,6 +6,7 @@ import phonenumbers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from accounts.crypto import snils_lookup_hash
 from accounts.validators import snils_normalize
 
 
@@ -16,10 +17,10 @@ def user_find_by_login(login: str):
     if not login:
         return None
     if "@" in login:
-        return User.objects.filter(email__iexact=login).first()
+        return User.objects.filter(email=login).first()
     digits = snils_normalize(login)
     if len(digits) == 11 and digits.isdigit() and not login.startswith(("+", "8", "7")):
-        user = User.objects.filter(snils=digits).first()
+        user = User.objects.filter(snils_hash=snils_lookup_hash(digits)).first()
         if user:
             return user
     try:
@@ -32,7 +33,7 @@ def user_find_by_login(login: str):
         if user:
             return user
     if digits.isdigit() and len(digits) == 11:
-        return User.objects.filter(snils=digits).first()
+        return User.objects.filter(snils_hash=snils_lookup_hash(digits)).first()
     return None
 
 

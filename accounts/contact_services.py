@@ -34,7 +34,7 @@ from accounts.constants import AuditEventKind, IdentityLevel
 from accounts.models import ContactConfirmation, User, otp_code_hash
 from accounts.second_factor import ResendTooSoon
 from accounts.services import audit_record, mask_phone, request_ip
-from accounts.sms_limits import sms_send_allowed
+from accounts.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from portal.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
@@ -164,7 +164,7 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
             identity_level_refresh(user=user)
         else:
             old_email = user.email
-            if User.objects.filter(email__iexact=confirmation.target).exclude(pk=user.pk).exists():
+            if User.objects.filter(email=confirmation.target).exclude(pk=user.pk).exists():
                 raise ValidationError(_("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken")
             user.email = confirmation.target
             user.email_confirmed_at = now
@@ -258,7 +258,7 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
             else:
                 contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
         return confirmation
-    taken_by = User.objects.filter(email__iexact=target).exclude(pk=user.pk).first()
+    taken_by = User.objects.filter(email=target).exclude(pk=user.pk).first()
     with transaction.atomic():
         _expire_pending(user=user, channel=channel)
         if taken_by is None:
@@ -285,8 +285,16 @@ def _expire_pending(*, user: User, channel: str) -> None:
 
 
 def contact_owner_tell_attempt(*, owner: User, channel: str, key: str) -> None:
-    """Tell an account's owner that someone entered their phone / e-mail; by that same channel."""
+    """Tell an account's owner that someone entered their phone / e-mail; by that same channel.
+
+    At most once a day per phone or address (sms_owner_notice_allowed): later attempts that day
+    are not told again, so the notice can't be used to flood the owner.
+    """
     from notifications.services import notify
+
+    target = owner.phone.as_e164 if channel == Channel.PHONE and owner.phone else owner.email
+    if not sms_owner_notice_allowed(target=f"{channel}:{target}"):
+        return
 
     notify(
         user=owner,

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -103,7 +103,12 @@ def backup_login_locked_until(*, username: str, ip_address: str | None) -> datet
 
 
 def backup_login_failed(*, username: str, ip_address: str | None) -> None:
-    """Count one wrong password or backup code on the backup-code page (15-minute window)."""
+    """Count one wrong password or backup code on the backup-code page (15-minute window).
+
+    It also counts against the login's limit across addresses (account_guessing_failed): the page
+    must not be a second, unlimited door for guessing the password.
+    """
+    account_guessing_failed(username=username)
     window = COOL_OFF_TIERS[0]
     key = _backup_key(username, ip_address)
     value = cache.get(key)
@@ -114,17 +119,70 @@ def backup_login_failed(*, username: str, ip_address: str | None) -> None:
 
 def backup_login_succeeded(*, username: str, ip_address: str | None) -> None:
     cache.delete(_backup_key(username, ip_address))
+    account_guessing_reset(username=username)
 
 
-def _tier_key(username: str) -> str:
-    return f"axes:lockouts:{username}"
+def _tier_key(username: str, ip_address: str | None) -> str:
+    # Per login AND address, like the lock itself: a guesser's lock-outs lengthen only their own
+    # cool-off, never the one the owner gets after mistyping from home.
+    return f"axes:lockouts:{username}:{ip_address or '-'}"
 
 
 def axes_cool_off(request: HttpRequest | None = None) -> timedelta:
     """The cool-off for the login in this request: longer after each lock-out within a day."""
     username = axes_username(request) if request is not None else ""
-    tier = int(cache.get(_tier_key(username)) or 1) if username else 1
+    ip_address = client_ip(request) if request is not None else None
+    tier = int(cache.get(_tier_key(username, ip_address)) or 1) if username else 1
     return COOL_OFF_TIERS[min(max(tier, 1), len(COOL_OFF_TIERS)) - 1]
+
+
+# --- the per-account limit across addresses -----------------------------------------------------
+
+
+def _account_failures_key(username: str) -> str:
+    return f"login:account-failures:{login_key(username)}"
+
+
+def _known_browser(request: HttpRequest, username: str) -> bool:
+    from accounts.login_services import known_device_recognised
+
+    user = user_find_by_login(username)
+    return user is not None and known_device_recognised(request=request, user=user)
+
+
+def account_guessing_locked_until(*, request: HttpRequest, username: str) -> datetime | None:
+    """When password guessing against this login from many addresses stops being refused; None: now.
+
+    axes counts per login + address, so a botnet gets AXES_FAILURE_LIMIT tries from every address.
+    This counts every checked password and backup code for the login, whatever the address
+    (LOGIN_ACCOUNT_FAILURE_LIMIT in LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS). A browser the account
+    has logged in from before (its known-device cookie) is let through, so guessers can't lock the
+    owner out of their own computer. Unknown logins are counted by their text, exactly alike.
+    """
+    value = cache.get(_account_failures_key(username))
+    if not isinstance(value, dict) or value.get("count", 0) < settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
+        return None
+    until = datetime.fromtimestamp(float(value["since"]) + settings.LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS, tz=UTC)
+    if until <= timezone.now() or _known_browser(request, username):
+        return None
+    return until
+
+
+def account_guessing_failed(*, username: str) -> int:
+    """Count one wrong password or backup code for this login, from any address; the new count."""
+    window = settings.LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS
+    key = _account_failures_key(username)
+    value = cache.get(key)
+    if not isinstance(value, dict):
+        value = {"count": 0, "since": timezone.now().timestamp()}
+    value["count"] += 1
+    left = max(1, int(value["since"] + window - timezone.now().timestamp()))
+    cache.set(key, value, timeout=left)
+    return value["count"]
+
+
+def account_guessing_reset(*, username: str) -> None:
+    cache.delete(_account_failures_key(username))
 
 
 def lockout_until(*, username: str, ip_address: str | None, cool_off: timedelta) -> datetime | None:
@@ -143,7 +201,7 @@ def axes_lockout_response(
     username = axes_username(request, credentials)
     just_locked = getattr(request, "axes_failures_since_start", None) is not None
     if just_locked:
-        key = _tier_key(username)
+        key = _tier_key(username, getattr(request, "axes_ip_address", None) or client_ip(request))
         if cache.get(key) is None:
             cache.set(key, 1, timeout=_TIER_MEMORY_SECONDS)
         else:

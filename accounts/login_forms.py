@@ -14,14 +14,21 @@ class LoginPasswordForm(forms.Form):
     username = forms.CharField(
         label=_("Телефон, e-mail или СНИЛС"),
         max_length=254,
+        error_messages={"required": _("Укажите телефон, e-mail или СНИЛС.")},
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
         label=_("Пароль"),
         strip=False,
         max_length=4096,
+        error_messages={"required": _("Укажите пароль.")},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def mark_invalid(self) -> None:
+        """A wrong login or password: both fields are marked (which one was wrong is not said)."""
+        for name in ("username", "password"):
+            self.fields[name].widget.attrs["aria-invalid"] = "true"
 
 
 class SecondFactorForm(forms.Form):
@@ -69,11 +76,11 @@ class PortalPasswordResetForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[override]
-        from accounts.password_reset import password_reset_send
+    def save(self, *args, request=None, **kwargs) -> None:  # type: ignore[override]
+        from accounts.password_reset import password_reset_request
+        from accounts.services import request_ip
 
-        for user in self.get_users(self.cleaned_data["email"]):
-            password_reset_send(user=user)
+        password_reset_request(email=self.cleaned_data["email"], ip_address=request_ip(request))
 
 
 class PortalSetPasswordForm(SetPasswordForm):

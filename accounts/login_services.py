@@ -68,7 +68,9 @@ def pending_login_get(*, request: HttpRequest) -> PendingLogin | None:
         request.session.pop(PENDING_KEY, None)
         return None
     user = User.objects.filter(pk=data.get("user_id"), is_active=True).first()
-    if user is None:
+    # A password reset or «Это был не я» after the password step ends this half-done login too.
+    ended = user is not None and user.sessions_valid_after and started < user.sessions_valid_after.timestamp()
+    if user is None or ended:
         request.session.pop(PENDING_KEY, None)
         return None
     return PendingLogin(
@@ -120,6 +122,7 @@ def reauth_is_fresh(*, request: HttpRequest) -> bool:
 # --- sessions -------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def sessions_end_everywhere(*, user: User, request: HttpRequest | None, keep_current: bool) -> None:
     """End every session of `user` started before now (the middleware logs them out on their next request).
 
@@ -141,6 +144,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def known_device_recognised(*, request: HttpRequest, user: User) -> bool:
+    """Whether this browser's known-device cookie belongs to `user` (it has logged in here before)."""
+    token = request.COOKIES.get(settings.KNOWN_DEVICE_COOKIE_NAME, "")
+    if not token or len(token) > 100:
+        return False
+    return KnownDevice.objects.filter(user=user, token_hash=_token_hash(token)).exists()
+
+
 def known_device_check(*, request: HttpRequest, response: HttpResponse, user: User) -> bool:
     """Recognise this browser by its long-lived cookie; when it is new for `user`, alert them.
 
@@ -158,15 +169,37 @@ def known_device_check(*, request: HttpRequest, response: HttpResponse, user: Us
     with transaction.atomic():
         device = KnownDevice.objects.create(user=user, token_hash=_token_hash(token), user_agent=user_agent)
         new_device_alert(user=user, device=device)
+    _known_device_cookie_set(response, token)
+    return True
+
+
+def _known_device_cookie_set(response: HttpResponse, token: str) -> None:
     response.set_cookie(
-        name,
+        settings.KNOWN_DEVICE_COOKIE_NAME,
         token,
         max_age=settings.KNOWN_DEVICE_COOKIE_AGE,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
     )
-    return True
+
+
+def known_device_remember(*, request: HttpRequest, response: HttpResponse, user: User | None) -> None:
+    """The browser that just registered `user` is theirs: remember it without an alert.
+
+    The cookie is set whether or not an account was created (`user` None: the e-mail was taken),
+    so the answer to a registration doesn't tell whether an address is registered.
+    """
+    token = request.COOKIES.get(settings.KNOWN_DEVICE_COOKIE_NAME, "")
+    if not token or len(token) > 100:
+        token = secrets.token_urlsafe(32)
+    if user is not None:
+        KnownDevice.objects.get_or_create(
+            user=user,
+            token_hash=_token_hash(token),
+            defaults={"user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]},
+        )
+    _known_device_cookie_set(response, token)
 
 
 # Order matters: Edge, Opera and Яндекс Браузер also say «Chrome», Chrome also says «Safari»,
@@ -243,7 +276,7 @@ def new_device_alert(*, user: User, device: KnownDevice) -> None:
 
 
 def not_me_load(*, value: str) -> User | None:
-    """The user a «Это был не я» link was made for, or None when the link is forged or older than 24 h."""
+    """The user a «Это был не я» link was made for; None when forged, older than 24 h or used already."""
     try:
         data = signing.loads(value, salt=_NOT_ME_SALT)
     except signing.BadSignature:
@@ -251,9 +284,13 @@ def not_me_load(*, value: str) -> User | None:
     age = timezone.now().timestamp() - float(data.get("t", 0))
     if not 0 <= age <= settings.NOT_ME_LINK_MAX_AGE:
         return None
+    # The link works once: not_me_confirm forgets every known browser, the one it names included.
+    if not KnownDevice.objects.filter(pk=data.get("d"), user_id=data.get("u")).exists():
+        return None
     return User.objects.filter(pk=data.get("u")).first()
 
 
+@transaction.atomic
 def not_me_confirm(*, user: User, request: HttpRequest) -> None:
     """«Это был не я»: end every session, forget known browsers, and e-mail a password-reset link.
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -24,7 +25,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
-from accounts.lockout import backup_login_failed, backup_login_locked_until, backup_login_succeeded, login_key
+from accounts.lockout import (
+    account_guessing_failed,
+    account_guessing_locked_until,
+    account_guessing_reset,
+    backup_login_failed,
+    backup_login_locked_until,
+    backup_login_succeeded,
+    login_key,
+)
 from accounts.login_forms import (
     BackupUnlockForm,
     LoginPasswordForm,
@@ -48,6 +57,7 @@ from accounts.second_factor import (
     ResendTooSoon,
     SecondFactorLocked,
     SmsRateLimited,
+    backup_code_was_used,
     device_method,
     second_factor_devices,
     second_factor_locked_until,
@@ -76,6 +86,8 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 def sms_rate_limited_message(error: SmsRateLimited) -> str:
     """Why no SMS was sent and when one can be asked for again (the real time left, in minutes)."""
+    if error.scope == "region":
+        return _("На номера этой страны портал не отправляет SMS. Войдите другим способом.")
     if error.scope == "global":
         return _(
             "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Войдите другим способом "
@@ -90,10 +102,11 @@ def sms_rate_limited_message(error: SmsRateLimited) -> str:
 
 
 def _lockout_page(request: HttpRequest, *, until, reason: str) -> HttpResponse:
+    limit = settings.LOGIN_ACCOUNT_FAILURE_LIMIT if reason == "account" else settings.SECOND_FACTOR_FAILURE_LIMIT
     return render(
         request,
         "accounts/lockout.html",
-        {"locked_until": until, "reason": reason, "failure_limit": settings.SECOND_FACTOR_FAILURE_LIMIT},
+        {"locked_until": until, "reason": reason, "failure_limit": limit},
         status=429,
     )
 
@@ -110,13 +123,18 @@ def login_password(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    form = LoginPasswordForm(request.POST or None)
+    # An empty POST is still a submit: it must say what to fill in (request.POST is falsy then).
+    form = LoginPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        account_locked_until = account_guessing_locked_until(request=request, username=username)
+        if account_locked_until is not None:
+            return _lockout_page(request, until=account_locked_until, reason="account")
         # authenticate() passes through django-axes first: a locked-out login never reaches the
         # password check, and AxesMiddleware turns the refusal into the lock-out page.
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is not None:
+            account_guessing_reset(username=username)
             pending_login_start(request=request, user=user, next_url=next_url)
             methods = second_factor_methods(user=user)
             if methods and methods[0] == "sms":
@@ -129,6 +147,8 @@ def login_password(request: HttpRequest) -> HttpResponse:
                 except (ResendTooSoon, SecondFactorLocked, NoSmsDevice):
                     pass  # a live code is on its way already / step 2 shows the lock-out
             return redirect("accounts:login_code")
+        if not getattr(request, "axes_locked_out", False):  # only passwords that were really checked
+            account_guessing_failed(username=username)
         audit_record(
             kind=AuditEventKind.LOGIN_FAILED,
             request=request,
@@ -137,6 +157,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
             details={"step": "password"},
         )
         form.add_error(None, _("Неверный логин или пароль. Проверьте раскладку клавиатуры и Caps Lock."))
+        form.mark_invalid()
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
@@ -229,6 +250,8 @@ def login_code(request: HttpRequest) -> HttpResponse:
             error = ngettext(
                 "Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left
             ) % {"left": left}
+        elif method == "backup_code" and backup_code_was_used(user=user, token=form.cleaned_data["token"]):
+            error = _("Этот резервный код уже использован: каждый действует один раз. Введите другой код из списка.")
         else:
             error = _("Неверный код.")
         form.add_error("token", error)
@@ -268,6 +291,9 @@ def login_backup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         ip_address = request_ip(request)
+        account_locked_until = account_guessing_locked_until(request=request, username=username)
+        if account_locked_until is not None:
+            return _lockout_page(request, until=account_locked_until, reason="account")
         locked_until = backup_login_locked_until(username=username, ip_address=ip_address)
         if locked_until is not None:
             return render(
@@ -382,8 +408,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        password_reset_completed(user=form.user, request=self.request)
+        # The new password, the sessions ended and the audit row: all or nothing.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            password_reset_completed(user=form.user, request=self.request)
         return response
 
 

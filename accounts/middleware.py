@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 # Seconds since the epoch when the person passed both factors (set by accounts.login_services).
@@ -55,3 +56,54 @@ class SessionLimitsMiddleware:
                     else _("Сеанс длился дольше 12 часов и завершён. Войдите снова."),
                 )
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose body is larger than anyone could need, before any of it is read.
+
+    documents.uploads.SizeLimitedUploadHandler cuts off each oversized file, and
+    DATA_UPLOAD_MAX_MEMORY_SIZE bounds the non-file fields, but neither bounds the sum: one POST
+    with many files just under the limit would still reach the disk. Django reads the body only up
+    to CONTENT_LENGTH, so checking that header is enough. Nobody who is not logged in uploads files,
+    so anonymous requests get the small ANONYMOUS_REQUEST_MAX_BYTES; logged-in ones
+    REQUEST_MAX_BYTES (one video plus the form around it). Runs after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        user = getattr(request, "user", None)
+        logged_in = user is not None and user.is_authenticated
+        limit = settings.REQUEST_MAX_BYTES if logged_in else settings.ANONYMOUS_REQUEST_MAX_BYTES
+        if length > limit:
+            from django.shortcuts import render
+
+            return render(request, "413.html", {"limit": limit}, status=413)
+        return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Headers every response gets: Permissions-Policy, and «never cache» for anyone logged in.
+
+    - Permissions-Policy (settings.PERMISSIONS_POLICY): the portal uses the camera and microphone
+      (identity video, this origin only) and nothing else a browser can grant.
+    - A page rendered for a logged-in person carries their data; on a shared computer the browser's
+      back button or cache must not show it after logout. Views that set Cache-Control themselves
+      (static files, downloads with their own rules) keep theirs.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
+        return response

@@ -9,14 +9,29 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.constants import AuditEventKind, IdentityLevel, Sex, VerificationStatus
+from accounts.crypto import EncryptedTextField, snils_lookup_hash
 from accounts.managers import UserManager
 from accounts.validators import validate_snils
+
+
+class LowercaseEmailField(models.EmailField):
+    """An e-mail kept in lower case: saved and looked up lower-cased, so `email=` uses the unique
+    index (an `iexact` lookup can't on PostgreSQL) and «Anna@Mail.ru» and «anna@mail.ru» are one."""
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return value.lower() if isinstance(value, str) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.lower() if isinstance(value, str) else value
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -26,14 +41,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone, the e-mail or the SNILS (accounts.backends).
     """
 
-    email = models.EmailField(_("e-mail"), unique=True)
+    email = LowercaseEmailField(_("e-mail"), unique=True)
     phone = PhoneNumberField(_("телефон"), unique=True, null=True, blank=True)
     last_name = models.CharField(_("фамилия"), max_length=100, blank=True)
     first_name = models.CharField(_("имя"), max_length=100, blank=True)
     patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
     birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
     sex = models.CharField(_("пол"), max_length=10, choices=Sex.choices, blank=True)
-    snils = models.CharField(_("СНИЛС"), max_length=11, unique=True, null=True, blank=True, validators=[validate_snils])
+    # Encrypted at rest (accounts.crypto); found by snils_hash, which save() keeps in step.
+    snils = EncryptedTextField(_("СНИЛС"), null=True, blank=True, validators=[validate_snils])
+    snils_hash = models.CharField(
+        _("хэш СНИЛС для поиска"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     identity_level = models.CharField(
         _("уровень учётной записи"),
         max_length=20,
@@ -62,9 +81,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("пользователь")
         verbose_name_plural = _("пользователи")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="accounts_user_email_lower_case"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # The lookup hash is derived from the SNILS, never set on its own: keep the two in step.
+        self.snils_hash = snils_lookup_hash(self.snils)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "snils" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "snils_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -93,11 +123,13 @@ class IdentityVerification(models.Model):
     video = models.FileField(_("видео"), upload_to="verification/%Y/%m/", blank=True)
     video_content_type = models.CharField(_("тип видеофайла"), max_length=50, blank=True)
     video_size = models.PositiveBigIntegerField(_("размер видео, байт"), default=0)
-    passport_series = models.CharField(_("серия паспорта"), max_length=4)
-    passport_number = models.CharField(_("номер паспорта"), max_length=6)
+    # Passport data and SNILS are encrypted at rest (accounts.crypto) and emptied together with the
+    # video once the retention period after the decision has passed (identity_video_delete).
+    passport_series = EncryptedTextField(_("серия паспорта"), blank=True)
+    passport_number = EncryptedTextField(_("номер паспорта"), blank=True)
     passport_issued_at = models.DateField(_("дата выдачи"))
-    passport_division_code = models.CharField(_("код подразделения"), max_length=7)
-    snils = models.CharField(_("СНИЛС"), max_length=11, validators=[validate_snils])
+    passport_division_code = EncryptedTextField(_("код подразделения"), blank=True)
+    snils = EncryptedTextField(_("СНИЛС"), blank=True, validators=[validate_snils])
     status = models.CharField(
         _("статус"),
         max_length=20,

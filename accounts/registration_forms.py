@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import ContactConfirmation, User
+from accounts.sms_limits import phone_region_served
 
 # Letters of the Russian and Latin alphabets, with a hyphen, apostrophe, dot or space inside
 # («Салтыков-Щедрин», «д'Артаньян», «Оглы»): what passports actually contain.
@@ -44,6 +45,11 @@ def _phone_mobile_e164(number) -> str:
     kind = phonenumbers.number_type(number)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise forms.ValidationError(PHONE_INVALID, code="not_mobile")
+    if not phone_region_served(number.as_e164):
+        raise forms.ValidationError(
+            _("На номера этой страны портал не отправляет SMS. Укажите мобильный номер российского оператора."),
+            code="region",
+        )
     return number.as_e164
 
 
@@ -96,6 +102,21 @@ class RegistrationForm(forms.Form):
     )
 
     consent_statement = CONSENT_STATEMENT
+
+    # «Обязательное поле» doesn't say what to do; each empty field says what to fill in.
+    REQUIRED_MESSAGES = {
+        "last_name": _("Укажите фамилию."),
+        "first_name": _("Укажите имя."),
+        "phone": _("Укажите номер мобильного телефона."),
+        "email": _("Укажите e-mail."),
+        "password1": _("Придумайте пароль."),
+        "password2": _("Повторите пароль."),
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in self.REQUIRED_MESSAGES.items():
+            self.fields[name].error_messages["required"] = message
 
     def clean_phone(self) -> str:
         return _phone_mobile_e164(self.cleaned_data["phone"])

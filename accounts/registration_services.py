@@ -127,7 +127,7 @@ def registration_start(
         "sends": 1,
     }
     phone_owner = User.objects.filter(phone=phone).first()
-    email_owner = User.objects.filter(email__iexact=email).first()
+    email_owner = User.objects.filter(email=email).first()
     with transaction.atomic():
         if phone_owner is None:
             _code_send(phone=phone, code=code, key=f"{pending_id}:1")
@@ -225,7 +225,7 @@ def registration_code_confirm(*, request: HttpRequest, code: str) -> User | None
 def _account_create(*, pending: dict[str, Any], request: HttpRequest) -> User | None:
     now = timezone.now()
     email = pending["email"]
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(email=email).exists():
         return None  # its owner was told when the registration began
     try:
         with transaction.atomic():

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import contact_services, registration_services
+from accounts.login_services import known_device_remember
 from accounts.models import ContactConfirmation
 from accounts.registration_forms import CodeForm, ContactChangeForm, RegistrationForm, SecondFactorForm
 from accounts.services import mask_phone
@@ -29,6 +30,8 @@ SESSION_CONTACT = "contact_change"
 def _rate_limited_message(error: SmsRateLimited) -> str:
     """Why no SMS can be sent now, with the time the limit itself reports as left (whole minutes, rounded up)."""
     minutes = error.retry_after_minutes
+    if error.scope == "region":
+        return _("На номера этой страны портал не отправляет SMS. Укажите мобильный номер российского оператора.")
     if error.scope == "global":
         return _(
             "Сейчас портал не может отправить SMS: исчерпан дневной лимит сообщений. Попробуйте завтра "
@@ -85,11 +88,14 @@ def register_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            registration_services.registration_code_confirm(request=request, code=form.cleaned_data["code"])
+            user = registration_services.registration_code_confirm(request=request, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error("code", error)
         else:
-            return redirect("accounts:register-phone-confirmed")
+            response = redirect("accounts:register-phone-confirmed")
+            # The first login from this browser is then not «a new device».
+            known_device_remember(request=request, response=response, user=user)
+            return response
     return render(
         request,
         "accounts/register_code.html",

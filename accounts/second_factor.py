@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
 from accounts.services import audit_record, request_ip
-from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from portal.counters import counter_hit
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "ResendTooSoon",
     "SecondFactorLocked",
     "SmsRateLimited",
+    "backup_code_was_used",
     "backup_codes_generate",
     "device_method",
     "second_factor_devices",
@@ -199,7 +200,7 @@ def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
             waited = (now - device.last_sent_at).total_seconds()
             if waited < settings.SMS_CODE_RESEND_SECONDS:
                 raise ResendTooSoon(math.ceil(settings.SMS_CODE_RESEND_SECONDS - waited))
-        sms_send_allowed(phone=user.phone.as_e164, ip_address=request_ip(request))
+        sms_send_allowed(phone=user.phone.as_e164, ip_address=request_ip(request), purpose=SmsPurpose.LOGIN)
         code_spent = now >= device.valid_until or device.failure_count >= settings.SMS_CODE_MAX_FAILURES
         if code_spent:
             device.failure_count = 0
@@ -237,6 +238,16 @@ def backup_codes_generate(*, user: User, request: HttpRequest | None = None) -> 
             for code in codes
         )
     return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def backup_code_was_used(*, user: User, token: str) -> bool:
+    """Whether `token` is one of the user's backup codes that was already used (to say so)."""
+    code = "".join(ch for ch in str(token).upper() if ch.isalnum())
+    device = BackupCodeDevice.objects.filter(user=user, confirmed=True).first()
+    if not code or device is None:
+        return False
+    digest = otp_code_hash(device_key=f"backup:{device.pk}", code=code)
+    return BackupCode.objects.filter(device=device, code_hash=digest, used_at__isnull=False).exists()
 
 
 # --- verification ---------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def totp_secret_text(*, device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+@transaction.atomic
 def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str, request: HttpRequest | None) -> bool:
     """Confirm the app with one code from it; the code is spent (django-otp moves last_t on)."""
     if device.user_id != user.pk or device.confirmed:
@@ -59,12 +60,14 @@ def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str, reques
     return True
 
 
+@transaction.atomic
 def backup_codes_replace(*, user: User, request: HttpRequest | None) -> list[str]:
     codes = backup_codes_generate(user=user, request=request)
     audit_record(kind=AuditEventKind.FACTOR_ADDED, request=request, subject=user, details={"method": "backup_code"})
     return codes
 
 
+@transaction.atomic
 def factor_remove(*, user: User, persistent_id: str, request: HttpRequest | None) -> None:
     """Remove one TOTP app or the backup codes. Raises ValidationError for the last factor or SMS."""
     with transaction.atomic():

@@ -11,7 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,12 +37,20 @@ from accounts.services import mask_phone
 _TOTP_SESSION_KEY = "totp_enrolment_device"
 
 
+def _citizens_only(request: HttpRequest) -> None:
+    """Staff second factors are TOTP devices managed in the admin (with its audit); this page is the
+    citizens'. Letting staff add a factor here would bypass the admin's control of staff access."""
+    if request.user.is_staff:
+        raise PermissionDenied(_("Способы входа сотрудников настраиваются в админке портала."))
+
+
 def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Login, and a password typed within REAUTH_VALID_SECONDS; else to the password page."""
 
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        _citizens_only(request)
         if not reauth_is_fresh(request=request):
             return redirect(f"{reverse('accounts:security_reauth')}?next={request.path}")
         return view(request, *args, **kwargs)
@@ -55,6 +63,7 @@ def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 @login_required
 @require_http_methods(["GET", "POST"])
 def security_reauth(request: HttpRequest) -> HttpResponse:
+    _citizens_only(request)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("accounts:security")
@@ -110,12 +119,16 @@ def security_totp_add(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @reauth_required
 def security_backup_codes(request: HttpRequest) -> HttpResponse:
-    """New backup codes, shown once on this response; the old ones stop working."""
+    """POST: new backup codes, shown once on this response (with download and print); the old ones
+    stop working. GET (a reload, a bookmark) explains that and offers to make new ones."""
+    if request.method != "POST":
+        return render(request, "accounts/security_backup_codes.html", {"codes": []})
     codes = backup_codes_replace(user=request.user, request=request)
-    return render(request, "accounts/security_backup_codes.html", {"codes": codes})
+    codes_text = _("Резервные коды портала ОМС. Каждый действует один раз.") + "\n\n" + "\n".join(codes) + "\n"
+    return render(request, "accounts/security_backup_codes.html", {"codes": codes, "codes_text": codes_text})
 
 
 @require_POST

@@ -51,3 +51,12 @@ def audit_record(
         user_agent=user_agent,
         details=details,
     )
+
+
+def sessions_expired_purge() -> None:
+    """Delete expired sessions (Django never does it itself; `clearsessions` on beat, daily)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -22,6 +22,7 @@ from accounts.validators import (
     validate_snils,
 )
 from accounts.verification_services import IdentityData, identity_video_unsent
+from accounts.video_structure import video_is_playable
 
 # Passports of the current model have been issued since 1 October 1997.
 PASSPORT_FIRST_ISSUE_DATE = datetime.date(1997, 10, 1)
@@ -141,6 +142,11 @@ class IdentityVerificationForm(forms.Form):
             raise forms.ValidationError(
                 _("Это не видео в формате WebM или MP4. Запишите видео на этой странице или выберите другой файл."),
                 code="wrong_type",
+            )
+        if not video_is_playable(video, content_type=content_type, size=video.size or 0):
+            raise forms.ValidationError(
+                _("Файл повреждён или это не видеозапись: его нельзя воспроизвести. Запишите видео заново."),
+                code="not_playable",
             )
         self.video_content_type = content_type
         return video

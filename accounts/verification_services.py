@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel, VerificationStatus
+from accounts.crypto import snils_lookup_hash
 from accounts.models import IdentityVerification, User
 from accounts.services import audit_record
 from notifications.services import notify
@@ -125,10 +126,20 @@ def identity_verification_submit(
 def identity_video_keep_unsent(*, user: User, video: UploadedFile, content_type: str) -> str:
     """Keep a checked video whose form had other mistakes; return a signed token for the form.
 
-    The token names the file and the account, so it is useless to anybody else, and expires.
+    The token names the file and the account, so it is useless to anybody else, and expires. A
+    citizen has at most one kept video: keeping a new one deletes the previous one (a form sent
+    again and again must not pile up 50 MB files).
     """
     extension = "webm" if content_type == "video/webm" else "mp4"
-    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{uuid.uuid4().hex}.{extension}", video)
+    prefix = f"user{user.pk}-"
+    try:
+        _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    except FileNotFoundError:
+        files = []
+    for file_name in files:
+        if file_name.startswith(prefix):
+            default_storage.delete(f"{UNSENT_VIDEO_DIR}/{file_name}")
+    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{prefix}{uuid.uuid4().hex}.{extension}", video)
     return signing.dumps({"user": user.pk, "name": name, "type": content_type}, salt=_UNSENT_SALT, compress=True)
 
 
@@ -215,7 +226,7 @@ def identity_verification_confirm(
             verification=verification, verifier=verifier, new_status=VerificationStatus.CONFIRMED, reason=""
         )
         citizen = User.objects.select_for_update().get(pk=decided.user_id)
-        if User.objects.filter(snils=decided.snils).exclude(pk=citizen.pk).exists():
+        if User.objects.filter(snils_hash=snils_lookup_hash(decided.snils)).exclude(pk=citizen.pk).exists():
             # Another account already holds this SNILS: confirming would hand one person's
             # number to two accounts. The verifier refuses instead (and support investigates).
             raise ValidationError(
@@ -284,7 +295,7 @@ def identity_verification_refuse(
 
 
 def identity_video_delete(*, verification_id: int, now: datetime.datetime | None = None) -> bool:
-    """Delete one decided verification's video from storage and remember when.
+    """Delete one decided verification's video from storage, empty its passport data, remember when.
 
     Safe to run twice: a pending row, or one whose video is already gone, is left alone (False).
     The row is emptied first and the file deleted after that transaction, so a crash can only
@@ -304,7 +315,19 @@ def identity_video_delete(*, verification_id: int, now: datetime.datetime | None
         storage = row.video.storage
         row.video = ""
         row.video_deleted_at = now
-        row.save(update_fields=["video", "video_deleted_at"])
+        # The passport data and SNILS typed with the video are kept exactly as long as the video:
+        # a confirmed SNILS lives on in the account, the rest is needed only for a dispute.
+        row.passport_series = row.passport_number = row.passport_division_code = row.snils = ""
+        row.save(
+            update_fields=[
+                "video",
+                "video_deleted_at",
+                "passport_series",
+                "passport_number",
+                "passport_division_code",
+                "snils",
+            ]
+        )
     if name:
         try:
             storage.delete(name)

@@ -13,6 +13,7 @@ security messages are always sent, and the inbox always gets its row.
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 from typing import Any
 
@@ -169,10 +170,36 @@ def _notify_rows(
     return created
 
 
+ERASED_BODY = "[стёрто после отправки]"
+
+
+def _error_is_transient(error: Exception) -> bool:
+    """Whether trying the same message again may help.
+
+    The SMS gateway says so itself. An SMTP reply in the 5xx range (a refused recipient or sender,
+    a rejected message) will be the same on every retry, so it fails at once; connection errors,
+    4xx replies and anything unexpected are retried with backoff up to MAX_ATTEMPTS.
+    """
+    if isinstance(error, SmsError):
+        return error.transient
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _reply in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return not 500 <= error.smtp_code < 600
+    return True
+
+
 def outbound_deliver(*, message_id: int) -> str:
     """Send one pending message. Safe to run twice: a claimed or finished row is left alone.
 
-    Transient errors back off (1, 2, 4, 8 minutes) up to MAX_ATTEMPTS; permanent ones fail at once.
+    Transient errors back off (1, 2, 4, 8 minutes) up to MAX_ATTEMPTS; permanent ones (a gateway's
+    refusal, an SMTP 5xx such as a refused recipient) fail at once. Any other exception from the
+    backend counts as a transient failure of this message only: the attempt is saved, never rolled
+    back, so a message that always breaks stops after MAX_ATTEMPTS instead of blocking the sweep.
+    A sensitive body (a code, a one-time link) is erased as soon as the row is sent or failed.
     Returns the final status.
     """
     now = timezone.now()
@@ -185,10 +212,13 @@ def outbound_deliver(*, message_id: int) -> str:
         message.attempts += 1
         try:
             _send(message)
-        except (SmsError, OSError) as error:  # OSError: SMTP and socket errors, always transient
-            message.last_error = str(error)[:1000]
-            transient = error.transient if isinstance(error, SmsError) else True
-            if transient and message.attempts < MAX_ATTEMPTS:
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the row, see above
+            text = str(error)
+            if not isinstance(error, SmsError | OSError):
+                logger.exception("outbound message %s: unexpected error from the backend", message.pk)
+                text = f"{type(error).__name__}: {error}"
+            message.last_error = text[:1000]
+            if _error_is_transient(error) and message.attempts < MAX_ATTEMPTS:
                 message.next_attempt_at = now + timedelta(minutes=2 ** (message.attempts - 1))
             else:
                 message.status = DeliveryStatus.FAILED
@@ -196,9 +226,9 @@ def outbound_deliver(*, message_id: int) -> str:
             message.status = DeliveryStatus.SENT
             message.sent_at = now
             message.last_error = ""
-            if message.is_sensitive:
-                message.body = "[стёрто после отправки]"
-                message.body_html = ""
+        if message.is_sensitive and message.status != DeliveryStatus.PENDING:
+            message.body = ERASED_BODY
+            message.body_html = ""
         message.save(
             update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at", "body", "body_html"]
         )
@@ -222,7 +252,9 @@ def outbound_deliver_pending(*, limit: int = 500) -> int:
 
     Picks up what a broker outage, a dead worker or a failed in-process run left behind. Safe to
     run twice and beside the per-message tasks: outbound_deliver locks each row and skips rows
-    that are no longer pending. Returns how many messages it tried.
+    that are no longer pending. One message that breaks (even outside the backend, e.g. the
+    database refusing its row) is logged and skipped: the messages behind it are still tried.
+    Returns how many messages it tried.
     """
     ids = list(
         OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
@@ -230,7 +262,10 @@ def outbound_deliver_pending(*, limit: int = 500) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for message_id in ids:
-        outbound_deliver(message_id=message_id)
+        try:
+            outbound_deliver(message_id=message_id)
+        except Exception:  # noqa: BLE001 - one bad row must not stop the sweep for every other one
+            logger.exception("outbound message %s: delivery crashed; the sweep goes on", message_id)
     return len(ids)
 
 

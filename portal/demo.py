@@ -66,7 +66,7 @@ def demo_totp_key(*, email: str) -> str:
 
 def demo_totp_device(*, email: str) -> TOTPDevice:
     """The demo TOTP device of the account with this e-mail; DoesNotExist when not seeded."""
-    return TOTPDevice.objects.select_related("user").get(user__email__iexact=email, name=DEMO_DEVICE_NAME)
+    return TOTPDevice.objects.select_related("user").get(user__email=email, name=DEMO_DEVICE_NAME)
 
 
 def demo_totp_code(*, device: TOTPDevice) -> str:

@@ -15,8 +15,36 @@ from accounts.constants import IdentityLevel, VerificationStatus
 from accounts.models import IdentityVerification, User
 
 PASSWORD = "Пароль-для-тестов-1"  # accounts.tests.factories.UserFactory
-WEBM_BYTES = b"\x1a\x45\xdf\xa3" + b"\x42\x86\x81\x01" + bytes(range(256)) * 4
-MP4_BYTES = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000
+
+
+def _ebml(element_id: bytes, data: bytes, *, unknown_size: bool = False) -> bytes:
+    size = b"\x01\xff\xff\xff\xff\xff\xff\xff" if unknown_size else b"\x01" + len(data).to_bytes(7, "big")
+    return element_id + size + data
+
+
+def webm_sample(payload: bytes = bytes(range(256)) * 4) -> bytes:
+    """The shape MediaRecorder writes: EBML header (DocType webm), Segment of unknown size with Info,
+    Tracks and a Cluster of unknown size holding one SimpleBlock with `payload`."""
+    header = _ebml(b"\x1a\x45\xdf\xa3", _ebml(b"\x42\x86", b"\x01") + _ebml(b"\x42\x82", b"webm"))
+    info = _ebml(b"\x15\x49\xa9\x66", _ebml(b"\x2a\xd7\xb1", (1_000_000).to_bytes(3, "big")))
+    tracks = _ebml(b"\x16\x54\xae\x6b", _ebml(b"\xae", _ebml(b"\xd7", b"\x01") + _ebml(b"\x86", b"V_VP8")))
+    cluster = _ebml(b"\x1f\x43\xb6\x75", _ebml(b"\xe7", b"\x00") + _ebml(b"\xa3", payload), unknown_size=True)
+    return header + _ebml(b"\x18\x53\x80\x67", info + tracks + cluster, unknown_size=True)
+
+
+def webm_sample_of_size(size: int) -> bytes:
+    """A playable-shaped WebM of exactly `size` bytes (the block's payload is padded)."""
+    return webm_sample(b"\x00" * (size - len(webm_sample(b""))))
+
+
+def mp4_sample(media: bytes = b"\x00" * 1000) -> bytes:
+    box = lambda kind, data: (8 + len(data)).to_bytes(4, "big") + kind + data  # noqa: E731
+    track_table = box(b"moov", box(b"mvhd", b"\x00" * 100))
+    return box(b"ftyp", b"mp42\x00\x00\x00\x00mp42isom") + track_table + box(b"mdat", media)
+
+
+WEBM_BYTES = webm_sample()
+MP4_BYTES = mp4_sample()
 VALID_SNILS = "11223344595"
 
 

@@ -22,6 +22,7 @@ from accounts.tests.admin_helpers import (
     standard_citizen_make,
     verification_make,
     verified_staff_client,
+    webm_sample_of_size,
 )
 from accounts.tests.factories import CitizenFactory
 from accounts.verification_services import (
@@ -170,7 +171,7 @@ def test_a_video_cut_off_while_streaming_gets_the_size_message_not_required(appl
 
 def test_a_video_at_the_limit_is_accepted(applicant_client, applicant, settings):
     settings.IDENTITY_VIDEO_MAX_BYTES = 2048
-    exact = WEBM_BYTES[:4] + b"\x00" * 2044
+    exact = webm_sample_of_size(2048)
     response = applicant_client.post(IDENTITY_URL, {**form_data(), "video": webm_upload(exact)})
     assert response.status_code == 302
     assert IdentityVerification.objects.get(user=applicant).video_size == 2048
@@ -783,3 +784,51 @@ def test_recording_buttons_wait_for_a_recording(applicant, page, client, setting
             " document.documentElement.clientWidth, document.documentElement.scrollWidth]"
         )
         assert widths[0] <= widths[1] and widths[2] == widths[1], (width, widths)
+
+
+# --- issue 6 point 4: whole-request cap, one kept video, fake signatures ------------------------------
+
+
+def test_an_anonymous_post_with_several_large_files_is_refused_before_it_is_read(client, settings, tmp_path):
+    settings.ANONYMOUS_REQUEST_MAX_BYTES = 64 * 1024
+    files = {f"file{index}": SimpleUploadedFile(f"{index}.bin", b"\x00" * 40 * 1024) for index in range(3)}
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y", **files})
+    assert response.status_code == 413
+    assert "Слишком большой запрос" in response.content.decode()
+
+
+def test_a_logged_in_post_over_the_request_cap_is_refused(applicant_client, settings):
+    settings.REQUEST_MAX_BYTES = 64 * 1024
+    videos = {f"extra{index}": webm_upload(webm_sample_of_size(30 * 1024)) for index in range(3)}
+    response = applicant_client.post(IDENTITY_URL, {**form_data(), "video": webm_upload(), **videos})
+    assert response.status_code == 413
+    assert IdentityVerification.objects.count() == 0
+
+
+def test_at_most_one_unsent_video_is_kept_per_citizen(applicant_client, applicant):
+    from django.core.files.storage import default_storage
+
+    from accounts.verification_services import UNSENT_VIDEO_DIR
+
+    for _ in range(3):
+        response = applicant_client.post(IDENTITY_URL, {**form_data(snils="112-233-445 96"), "video": webm_upload()})
+        assert response.status_code == 200
+    _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    assert len([name for name in files if name.startswith(f"user{applicant.pk}-")]) == 1
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x1a\x45\xdf\xa3" + b"\x00" * 500,  # the WebM signature, then nothing a player can read
+        WEBM_BYTES[:40] + b"\x00" * 500,  # a real header, no Segment with tracks
+        b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1000,  # «ftyp», then box sizes that don't add up
+        MP4_BYTES.replace(b"moov", b"free"),  # boxes fine, but no track table
+    ],
+    ids=["webm-magic-only", "webm-no-tracks", "mp4-ftyp-only", "mp4-no-moov"],
+)
+def test_a_file_with_a_video_signature_that_is_not_playable_is_refused(applicant_client, content):
+    response = applicant_client.post(IDENTITY_URL, {**form_data(), "video": webm_upload(content)})
+    assert response.status_code == 200
+    assert response.context["form"].errors.as_data()["video"][0].code == "not_playable"
+    assert IdentityVerification.objects.count() == 0

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.login_services import user_agent_describe
 from accounts.password_reset import password_reset_url
-from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.tests import login_support
 from accounts.tests.login_support import PASSWORD, code_step, full_login, last_sms_code, password_step
 from notifications.models import Notification
@@ -133,8 +133,8 @@ def test_rate_limit_reports_the_time_left_rounded_up_to_a_minute(settings, clock
 def test_login_over_the_sms_limit_says_how_many_minutes_are_left(
     client, citizen, settings, sms_outbox, clock, django_capture_on_commit_callbacks
 ):
-    settings.SMS_LIMIT_PER_PHONE_PER_HOUR = 1
-    sms_send_allowed(phone=citizen.phone.as_e164, ip_address=None)
+    settings.SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR = 1
+    sms_send_allowed(phone=citizen.phone.as_e164, ip_address=None, purpose=SmsPurpose.LOGIN)
     clock.advance(minutes=25)
     with django_capture_on_commit_callbacks(execute=True):
         response = password_step(client, citizen.email)

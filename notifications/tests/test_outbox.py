@@ -1,5 +1,6 @@
 """The outbox: rows first, delivered after commit, retried with backoff, never lost."""
 
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -169,3 +170,98 @@ def test_broker_down_loses_nothing(citizen, sms_outbox, settings, django_capture
     message.refresh_from_db()
     assert message.status == DeliveryStatus.SENT
     assert len(sms_outbox) == 1
+
+
+class BrokenGateway:
+    """Raises what no backend promises to raise: a bug, a library's surprise."""
+
+    def send(self, phone, text):
+        if text == "boom":
+            raise KeyError("template slot")
+        BrokenGateway.sent.append(text)
+
+    sent: list[str] = []
+
+
+def test_unexpected_error_keeps_the_attempt_and_the_sweep_goes_on(citizen, settings, caplog):
+    settings.SMS_BACKEND = "notifications.tests.test_outbox.BrokenGateway"
+    BrokenGateway.sent = []
+    old = timezone.now() - timedelta(minutes=1)
+    broken = OutboundMessage.objects.create(
+        channel=Channel.SMS, event="demo", recipient="+79161234567", body="boom", dedupe_key="b", next_attempt_at=old
+    )
+    behind = OutboundMessage.objects.create(
+        channel=Channel.SMS, event="demo", recipient="+79161234567", body="next", dedupe_key="n"
+    )
+    with caplog.at_level("ERROR", logger="notifications.services"):
+        assert outbound_deliver_pending_task() == 2
+    broken.refresh_from_db()
+    behind.refresh_from_db()
+    assert (broken.status, broken.attempts, broken.last_error) == (
+        DeliveryStatus.PENDING,
+        1,
+        "KeyError: 'template slot'",
+    )
+    assert behind.status == DeliveryStatus.SENT
+    assert BrokenGateway.sent == ["next"]
+    assert f"outbound message {broken.pk}: unexpected error" in caplog.text
+    # It stops after the cap like any transient failure: never retried for ever.
+    for _ in range(MAX_ATTEMPTS - 1):
+        OutboundMessage.objects.filter(pk=broken.pk).update(next_attempt_at=old)
+        outbound_deliver(message_id=broken.pk)
+    broken.refresh_from_db()
+    assert (broken.status, broken.attempts) == (DeliveryStatus.FAILED, MAX_ATTEMPTS)
+
+
+def test_sweep_goes_on_when_one_delivery_crashes_outside_the_backend(citizen, sms_outbox, monkeypatch):
+    from notifications import services
+
+    first = _pending_sms(citizen, next_attempt_at=timezone.now() - timedelta(minutes=1))
+    second = OutboundMessage.objects.create(
+        channel=Channel.SMS, event="demo", recipient=str(citizen.phone), body="second", dedupe_key="sms-2"
+    )
+    real = services.outbound_deliver
+
+    def crash_on_first(*, message_id):
+        if message_id == first.pk:
+            raise RuntimeError("database hiccup")
+        return real(message_id=message_id)
+
+    monkeypatch.setattr(services, "outbound_deliver", crash_on_first)
+    assert services.outbound_deliver_pending() == 2
+    second.refresh_from_db()
+    assert second.status == DeliveryStatus.SENT
+    assert [item["text"] for item in sms_outbox] == ["second"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "attempts"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@b.ru": (550, b"no such user")}), DeliveryStatus.FAILED, 1),
+        (smtplib.SMTPSenderRefused(553, b"sender refused", "portal@oms"), DeliveryStatus.FAILED, 1),
+        (smtplib.SMTPDataError(554, b"rejected"), DeliveryStatus.FAILED, 1),
+        (smtplib.SMTPRecipientsRefused({"a@b.ru": (450, b"mailbox busy")}), DeliveryStatus.PENDING, 1),
+        (smtplib.SMTPServerDisconnected("gone"), DeliveryStatus.PENDING, 1),
+    ],
+)
+def test_permanent_smtp_errors_fail_at_once(citizen, monkeypatch, error, status, attempts):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, fail_silently=False):
+        raise error
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    message = OutboundMessage.objects.create(
+        channel=Channel.EMAIL, event="demo", recipient="a@b.ru", subject="s", body="b", dedupe_key="m"
+    )
+    assert outbound_deliver(message_id=message.pk) == status
+    message.refresh_from_db()
+    assert message.attempts == attempts
+
+
+def test_sensitive_body_is_erased_when_delivery_fails_for_good(citizen, flaky_gateway):
+    flaky_gateway.transient = False
+    message = _pending_sms(citizen, is_sensitive=True)
+    assert outbound_deliver(message_id=message.pk) == DeliveryStatus.FAILED
+    message.refresh_from_db()
+    assert (message.body, message.body_html) == ("[стёрто после отправки]", "")

@@ -423,3 +423,71 @@ SUPPORT_MESSAGES_PER_MINUTE = env_int("SUPPORT_MESSAGES_PER_MINUTE", 10, minimum
 SUPPORT_POLL_SECONDS = env_int("SUPPORT_POLL_SECONDS", 2, minimum=1)
 # A citizen whose chat page asked for messages this recently is reading it: no e-mail/SMS for a reply.
 SUPPORT_CITIZEN_PRESENT_SECONDS = 30
+# --- accounts hardening (issue 6) ---------------------------------------------------------------
+# SMS budgets (accounts.sms_limits): login/second-factor codes have their own, so registrations with
+# a stranger's number can't use up the owner's login codes.
+SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR", 10, minimum=1)
+SMS_LOGIN_LIMIT_PER_DAY = env_int("SMS_LOGIN_LIMIT_PER_DAY", 20000, minimum=1)
+# Codes to unproved numbers, per number range: the number without its last N digits.
+SMS_LIMIT_PER_PREFIX_PER_HOUR = env_int("SMS_LIMIT_PER_PREFIX_PER_HOUR", 30, minimum=1)
+SMS_PREFIX_FREE_DIGITS = env_int("SMS_PREFIX_FREE_DIGITS", 4, minimum=1)
+# Phone regions (ISO 3166 codes as libphonenumber names them) the portal serves and sends SMS to.
+SMS_ALLOWED_PHONE_REGIONS = env_list("SMS_ALLOWED_PHONE_REGIONS", ["RU"])
+# Password guessing across addresses (accounts.lockout.account_guessing_*): wrong passwords and
+# backup codes for one login from any address; browsers the account used before are let through.
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
+LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS", 60 * 60, minimum=60)
+# Password-reset e-mails (accounts.password_reset): requests per address, links per account.
+PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR", 10, minimum=1)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR", 3, minimum=1)
+# Whole request bodies (accounts.middleware.RequestSizeLimitMiddleware): anonymous visitors never
+# upload files; a logged-in citizen sends at most one video with its form.
+ANONYMOUS_REQUEST_MAX_BYTES = env_int("ANONYMOUS_REQUEST_MAX_BYTES", 1024 * 1024, minimum=64 * 1024)
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", UPLOAD_MAX_BYTES + 1024 * 1024, minimum=64 * 1024)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "accounts.middleware.RequestSizeLimitMiddleware"
+)
+# Security headers. Content-Security-Policy (django-csp): scripts and styles only from this origin
+# or with the per-response nonce (templates: <script nonce="{{ request.csp_nonce }}">), never inline
+# attributes; blob: media for the identity video's preview before it is sent.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(self), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "display-capture=(), interest-cohort=()"
+)
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.RequestSizeLimitMiddleware") + 1, "accounts.middleware.PrivatePagesMiddleware"
+)
+INSTALLED_APPS.append("csp")
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Expired sessions are deleted by beat (Django never deletes them itself).
+CELERY_BEAT_SCHEDULE["accounts-sessions-clear-expired"] = {
+    "task": "accounts.tasks.sessions_clear_expired_task",
+    "schedule": 24 * 3600.0,
+}
+# Field encryption (accounts.crypto): Fernet keys, newest first, comma-separated. Without them one
+# key is derived from SECRET_KEY (demo); production sets its own (python -c "from cryptography.fernet
+# import Fernet; print(Fernet.generate_key().decode())").
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# Links in e-mails and SMS: without PORTAL_BASE_URL they follow the address the demo serves on
+# (HOST and PORT, as `make run` and the Procfile use them), not a fixed port 8000.
+if not env_str("PORTAL_BASE_URL", ""):
+    PORTAL_BASE_URL = f"http://{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"

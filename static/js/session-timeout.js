@@ -58,11 +58,22 @@
     previousFocus = document.activeElement;
     errorText.hidden = true;
     dialog.hidden = false;
+    // The page behind the modal dialog can't be reached by keyboard, pointer or screen reader.
+    setBackgroundInert(true);
     extendButton.focus();
+  }
+
+  function setBackgroundInert(inert) {
+    Array.prototype.forEach.call(document.body.children, function (element) {
+      if (element !== dialog && element.tagName !== "SCRIPT") {
+        element.inert = inert;
+      }
+    });
   }
 
   function closeDialog() {
     dialog.hidden = true;
+    setBackgroundInert(false);
     if (previousFocus && typeof previousFocus.focus === "function") {
       previousFocus.focus();
     }
