@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime bench loadtest audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,13 @@ check-runtime:
 	from portal.celery import app; app.loader.import_default_modules(); \
 	from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING'); \
 	print('runtime requirements load every process')"
+
+# Benchmarks (not part of `make test`): the citizen pages against the floor, appended to
+# docs/benchmarks.md. Starts and stops its own gunicorn, floor server and Celery worker.
+BENCH_DATABASE_URL ?= $${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms_bench}
+bench: venv-dev
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

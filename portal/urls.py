@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR_ENABLED:  # `make bench` only: the floor pages it measures the portal against
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 admin.site.site_header = "Портал ОМС — администрирование"
 admin.site.site_title = "Портал ОМС"

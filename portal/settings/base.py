@@ -324,3 +324,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# --- benchmarks ---------------------------------------------------------------------------------
+# The floor pages of `make bench` (bench/views.py: a bare view and a logged-in 5 KB page) are routed
+# only while this is on. `make bench` turns it on for its own servers; it is off everywhere else.
+BENCH_FLOOR_ENABLED = env_bool("BENCH_FLOOR_ENABLED", False)
