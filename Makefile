@@ -80,6 +80,16 @@ check-runtime:
 	from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING'); \
 	print('runtime requirements load every process')"
 
+# Static checks: Django's deployment checks on production settings, bandit (medium and high findings
+# fail; pyproject.toml [tool.bandit] explains each exception), pip-audit on the pinned requirements.
+audit: venv-dev
+	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	ALLOWED_HOSTS=localhost SMS_BACKEND=notifications.backends.sms.HttpSmsBackend SMS_HTTP_URL=https://sms.invalid/ \
+	SMS_HTTP_TOKEN=check EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend DATABASE_URL=$${DATABASE_URL:-postgres://localhost/oms} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	$(MANAGE) check --deploy --fail-level WARNING
+	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
+	$(BIN)/python tools/requirements_audit.py
+
 # Benchmarks (not part of `make test`): the citizen pages against the floor, appended to
 # docs/benchmarks.md. Starts and stops its own gunicorn, floor server and Celery worker.
 BENCH_DATABASE_URL ?= $${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms_bench}

@@ -54,7 +54,7 @@ def database_ensure(url: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')  # nosec B608 - the name is ours (DATABASE_URL)
+                cursor.execute(f'CREATE DATABASE "{name}"')
     finally:
         connection.close()
 

@@ -61,7 +61,7 @@ def _ms(value: str) -> float:
 
 def wrk_parse(output: str) -> WrkResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_200 = int(re.search(r"NON200 (\d+)", output).group(1))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
@@ -91,4 +91,7 @@ def wrk_run(
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     result = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60, check=True)
-    return wrk_parse(result.stdout)
+    try:
+        return wrk_parse(result.stdout)
+    except (AttributeError, KeyError, ValueError) as error:
+        raise RuntimeError(f"cannot read wrk's output for {url}:\n{result.stdout}\n{result.stderr}") from error

@@ -69,13 +69,13 @@ def test_wrk_output_parsed():
      50%   11.50ms
      75%   14.02ms
      90%   17.00ms
-     99%    1.20s
+     99%    1.20s{trailing}
   5123 requests in 10.01s, 40.00MB read
   Socket errors: connect 0, read 2, write 0, timeout 1
 Requests/sec:    511.80
 Transfer/sec:      4.00MB
 NON200 7
-"""
+""".format(trailing=" ")  # wrk pads seconds with a space
     result = wrk_parse(output)
     assert (result.requests_per_second, result.p50_ms, result.p99_ms) == (511.80, 11.5, 1200.0)
     assert (result.requests, result.non_200, result.socket_errors) == (5123, 7, 3)
