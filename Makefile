@@ -97,5 +97,10 @@ bench: venv-dev
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Load test (not part of `make test`): Locust against the `make serve` process set for LOADTEST_SECONDS
+# (default 600); p95 and errors appended to docs/benchmarks.md.
+loadtest: venv-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.loadtest
+
 clean:
 	rm -rf $(VENV) var

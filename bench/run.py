@@ -112,23 +112,29 @@ def measure(shape: ProductionShape, dataset: dict, pages: list[Page], *, seconds
             item.error = f"answered {status} to the logged-in citizen"
             continue
         wrk_run(f"http://{HOST}:{server.port}{path}", seconds=warmup, headers=headers, script_dir=VAR)
+    floor = next(item for item in figures if item.page is FLOOR)
+    others = [item for item in figures if item is not floor and not item.error]
+
+    def run(item: Figures) -> float:
+        server = shape.servers[item.page.server]
+        url = f"http://{HOST}:{server.port}{item.page.url_path(dataset)}"
+        item.runs.append(wrk_run(url, seconds=seconds, headers=headers, script_dir=VAR))
+        return item.runs[-1].requests_per_second
+
+    # The machine is shared: its speed drifts within seconds. Each page runs between two floor runs
+    # and its ratio is to their mean, so both sides of a ratio saw the same machine.
     for round_number in range(3):
-        for item in figures:
-            if item.error:
-                continue
-            server = shape.servers[item.page.server]
-            url = f"http://{HOST}:{server.port}{item.page.url_path(dataset)}"
-            item.runs.append(wrk_run(url, seconds=seconds, headers=headers, script_dir=VAR))
+        before = run(floor)
+        for item in others:
+            rps = run(item)
+            after = run(floor)
+            item.ratios.append(rps / ((before + after) / 2))
             print(
-                f"  round {round_number + 1}: {item.page.name}: {item.runs[-1].requests_per_second:.0f} req/s",
+                f"  round {round_number + 1}: {item.page.name}: {rps:.0f} req/s, floor {before:.0f}/{after:.0f}",
                 flush=True,
             )
-    floor = next(item for item in figures if item.page is FLOOR)
-    for item in figures:
-        item.ratios = [
-            run.requests_per_second / floor_run.requests_per_second
-            for run, floor_run in zip(item.runs, floor.runs, strict=False)
-        ]
+            before = after
+    floor.ratios = [1.0]
     return figures
 
 
@@ -197,7 +203,8 @@ def main() -> None:
         f"Versions: {version_line}.",
         f"Setup: gunicorn {shape.workers} sync workers (`portal.settings.production`), a Celery worker, PostgreSQL "
         f"and Redis on loopback; floor on a second gunicorn with stock Django (`bench/settings_floor.py`); "
-        f"wrk -t{THREADS} -c{CONNECTIONS}, {warmup} s warm-up, 3 rounds × {seconds} s; logged in as a citizen "
+        f"wrk -t{THREADS} -c{CONNECTIONS}, {warmup} s warm-up, 3 rounds × {seconds} s per page, each page run "
+        "between two floor runs and its ratio taken to their mean; logged in as a citizen "
         "with 20 requests, one with 10 status changes and 6 documents, 30 notifications (5 unread)."
         + (f" Portal-only environment: `{' '.join(args.portal_env)}`." if args.portal_env else ""),
         "",
