@@ -56,11 +56,23 @@ def page_weight_measure(*, base_url: str, cookie_name: str, session: str, datase
             executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), headless=True, args=chromium_args()
         )
         try:
-            # The session cookie is __Host- and Secure; over plain loopback http it goes as a header.
             context = browser.new_context(
-                locale="ru-RU",
-                viewport={"width": 360, "height": 800},
-                extra_http_headers={**PROXY_HEADERS, "Cookie": f"{cookie_name}={session}"},
+                locale="ru-RU", viewport={"width": 360, "height": 800}, extra_http_headers=PROXY_HEADERS
+            )
+            # The session cookie is __Host- and Secure: set for the https origin of the same host, the
+            # browser sends it to loopback http too (127.0.0.1 counts as a secure context). A Cookie
+            # header in extra_http_headers would be replaced by the jar once the page sets any cookie.
+            context.add_cookies(
+                [
+                    {
+                        "name": cookie_name,
+                        "value": session,
+                        "url": base_url.replace("http://", "https://", 1),
+                        "secure": True,
+                        "httpOnly": True,
+                        "sameSite": "Lax",
+                    }
+                ]
             )
             for page_spec in CITIZEN_PAGES:
                 if page_spec.path is None:

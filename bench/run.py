@@ -46,6 +46,7 @@ class Figures:
 
     @property
     def errors(self) -> int:
+        """Answers other than 200 (a redirect to the login page included) and socket errors (> 10 s)."""
         return sum(run.non_200 + run.socket_errors for run in self.runs)
 
 

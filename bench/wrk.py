@@ -87,7 +87,9 @@ def wrk_run(
 ) -> WrkResult:
     script_path = script_dir / "wrk-count.lua"
     script_path.write_text(script)
-    args = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script_path)]
+    # A slow answer is latency, not an error: wrk's default 2-second time-out would count it as one.
+    args = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
+    args += ["-s", str(script_path)]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     result = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60, check=True)
