@@ -77,12 +77,18 @@ def versions(shape: ProductionShape) -> str:
     import psycopg2
     import redis
 
-    postgres = shape.manage(
-        "shell",
-        "-c",
-        "from django.db import connection; print(connection.cursor().connection.server_version)",
-        capture=True,
-    ).strip()
+    postgres = (
+        shape.manage(
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.db import connection; print(connection.cursor().connection.server_version)",
+            capture=True,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     redis_version = redis.Redis.from_url(shape.redis_url).info("server")["redis_version"]
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
