@@ -13,7 +13,7 @@ PORT ?= 8000
 # The settings build links in e-mails and SMS from these (PORTAL_BASE_URL unset).
 export HOST PORT
 
-.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime fonts axe
+.PHONY: run test serve lint format messages venv venv-dev migrate seed clean check-runtime fonts axe bench loadtest audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,31 @@ check-runtime:
 	from portal.celery import app; app.loader.import_default_modules(); \
 	from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING'); \
 	print('runtime requirements load every process')"
+
+# Static checks: Django's deployment checks on production settings, bandit (medium and high findings
+# fail; pyproject.toml [tool.bandit] explains each exception), pip-audit on the pinned requirements.
+audit: venv-dev
+	$(BIN)/python -c "from pathlib import Path; from oms_policy.signing import signing_demo_pair_ensure; \
+	signing_demo_pair_ensure(key_path=Path('var/check-signing/key.pem'), cert_path=Path('var/check-signing/cert.pem'))"
+	POLICY_SIGNING_KEY=var/check-signing/key.pem POLICY_SIGNING_CERT=var/check-signing/cert.pem \
+	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$($(PYTHON) -c "import secrets; print(secrets.token_urlsafe(64))") \
+	ALLOWED_HOSTS=localhost SMS_BACKEND=notifications.backends.sms.HttpSmsBackend SMS_HTTP_URL=https://sms.invalid/ \
+	SMS_HTTP_TOKEN=check EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend DATABASE_URL=$${DATABASE_URL:-postgres://localhost/oms} REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} \
+	$(MANAGE) check --deploy --fail-level WARNING
+	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium --quiet
+	$(BIN)/python tools/requirements_audit.py
+
+# Benchmarks (not part of `make test`): the citizen pages against the floor, appended to
+# docs/benchmarks.md. Starts and stops its own gunicorn, floor server and Celery worker.
+BENCH_DATABASE_URL ?= $${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/oms_bench}
+bench: venv-dev
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load test (not part of `make test`): Locust against the `make serve` process set for LOADTEST_SECONDS
+# (default 600); p95 and errors appended to docs/benchmarks.md.
+loadtest: venv-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.loadtest
 
 clean:
 	rm -rf $(VENV) var

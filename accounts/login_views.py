@@ -358,9 +358,10 @@ def logout_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """«Продлить сеанс»: any request saves the session (SESSION_SAVE_EVERY_REQUEST) and so moves its expiry."""
+    """«Продлить сеанс»: saves the session now, so its expiry is a full SESSION_COOKIE_AGE from now."""
     if not request.user.is_authenticated:
         return JsonResponse({"active": False}, status=401)
+    request.session.modified = True
     return JsonResponse({"active": True, "idle_seconds": settings.SESSION_COOKIE_AGE})
 
 

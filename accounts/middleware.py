@@ -1,7 +1,9 @@
-"""Session limits the idle timeout alone does not give: the 12-hour cap and «выйти на всех устройствах».
+"""Session limits the idle timeout alone does not give: the 12-hour cap and «выйти на всех устройствах»;
+and the idle timeout itself without a database write on every request.
 
-The idle timeout (30 minutes) is Django's own: SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST
-moves the session's expiry forward on every request, and an expired session row is not loaded.
+The idle timeout (30 minutes) is Django's own: SESSION_COOKIE_AGE from the session's last save, and
+an expired session row is not loaded. SessionRefreshMiddleware saves the session when its last save
+is SESSION_REFRESH_SECONDS old, so the expiry trails the last request by at most that much.
 """
 
 from __future__ import annotations
@@ -18,6 +20,38 @@ from django.utils.translation import gettext as _
 
 # Seconds since the epoch when the person passed both factors (set by accounts.login_services).
 SESSION_LOGIN_AT_KEY = "login_at"
+# Seconds since the epoch of the session's last save by SessionRefreshMiddleware (or any save).
+SESSION_REFRESHED_AT_KEY = "refreshed_at"
+
+
+def session_refresh_seconds() -> int:
+    """How stale the saved expiry may get: SESSION_REFRESH_SECONDS, at most a tenth of the idle timeout."""
+    return min(settings.SESSION_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10)
+
+
+class SessionRefreshMiddleware:
+    """Move an existing session's idle expiry forward, writing it at most once per refresh interval.
+
+    Sits right after SessionMiddleware, so its response half runs before the session is saved.
+    Django saves a session when it is marked modified; this marks it when the last save is at least
+    session_refresh_seconds() old (and notes the time of any save that happens anyway). Visitors
+    without a session cookie get no session from here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return response  # no cookie, or logged out just now (the flushed session stays empty)
+        now = timezone.now().timestamp()
+        refreshed_at = session.get(SESSION_REFRESHED_AT_KEY)
+        stale = not isinstance(refreshed_at, int | float) or now - refreshed_at >= session_refresh_seconds()
+        if stale or session.modified:
+            session[SESSION_REFRESHED_AT_KEY] = now
+        return response
 
 
 def session_login_at(request: HttpRequest) -> float:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -28,6 +29,9 @@ urlpatterns = [
     path("manifest.webmanifest", pwa.manifest, name="pwa-manifest"),
     path("sw.js", pwa.service_worker, name="pwa-service-worker"),
 ]
+
+if settings.BENCH_FLOOR_ENABLED:  # `make bench` only: the floor pages it measures the portal against
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 admin.site.site_header = "Портал ОМС — администрирование"
 admin.site.site_title = "Портал ОМС"

@@ -1,0 +1,1 @@
+"""Benchmarks and the load test (not tests): `make bench`, `make loadtest`. See README.md."""

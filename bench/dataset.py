@@ -1,0 +1,233 @@
+"""The benchmark data set, and logged-in sessions made without the interactive second factor.
+
+Run inside the shape's environment (`python -m bench.dataset --load-citizens 40`); prints one JSON
+line: the session cookie of the bench citizen, the ids the page paths need, and the sessions of the
+load-test citizens. Rows are written straight through the ORM: this is a fixture of a realistic
+size, not a journey (the journey and the status service are proven by the tests). Each run makes
+new people (e-mails at bench.invalid), so runs never collide and old runs do not change the pages.
+
+The bench citizen: an active policy, 20 requests (one open, drafts, finished ones), one request with
+10 status changes and 6 documents, 30 notifications of which 5 unread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+from datetime import timedelta
+from importlib import import_module
+
+
+def session_create(*, user) -> str:
+    """A logged-in session as accounts.login_services.login_complete leaves it, minus the audit row.
+
+    The keys are Django's (user id, backend, password hash: a changed password ends it) and the
+    portal's login mark that SessionLimitsMiddleware checks (12-hour cap, «выйти на всех устройствах»).
+    """
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils import timezone
+
+    from accounts.middleware import SESSION_LOGIN_AT_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "accounts.backends.LoginBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[SESSION_LOGIN_AT_KEY] = timezone.now().timestamp()
+    store.create()
+    return store.session_key
+
+
+def citizen_create(*, tag: str, index: int):
+    from django.utils import timezone
+
+    from accounts.constants import IdentityLevel
+    from accounts.models import User
+
+    now = timezone.now()
+    user = User(
+        email=f"citizen-{tag}-{index}@bench.invalid",
+        last_name="Иванова",
+        first_name="Анна",
+        patronymic="Сергеевна",
+        identity_level=IdentityLevel.CONFIRMED,
+        email_confirmed_at=now,
+        identity_confirmed_at=now,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def requests_create(*, user, count: int, detailed: bool) -> int | None:
+    """`count` requests for `user`; with `detailed`, the open one has 10 status changes and 6 documents.
+
+    Returns the id of the detailed request (None without it).
+    """
+    from django.utils import timezone
+
+    from documents.constants import DocumentStatus
+    from documents.models import Document
+    from oms_policy.constants import ActorRole, ChangeKind, DocumentSlot, RequestStatus
+    from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region, StatusChange
+    from oms_policy.numbers import request_number_generate
+
+    region = Region.objects.get(code="45")
+    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
+    Policy.objects.create(
+        holder=user, enp="8451999122899990", insurance_company=company, region=region, issued_on="2020-03-01"
+    )
+    finals = [RequestStatus.POLICY_ISSUED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED]
+    kinds = [ChangeKind.RENEWAL, ChangeKind.DATA_CORRECTION, ChangeKind.SMO_CHANGE]
+    now = timezone.now()
+    rows = []
+    for index in range(count):
+        if index == 0:
+            status = RequestStatus.DOCUMENTS_REQUESTED  # the one open request
+        elif index < 3:
+            status = RequestStatus.DRAFT
+        else:
+            status = finals[index % len(finals)]
+        submitted = status != RequestStatus.DRAFT
+        rows.append(
+            PolicyRequest(
+                applicant=user,
+                number=request_number_generate() if submitted else None,
+                status=status,
+                change_kind=ChangeKind.RENEWAL if index == 0 else kinds[index % len(kinds)],
+                current_policy_kind="unified",
+                current_policy_number="8451999122899990",
+                last_name=user.last_name,
+                first_name=user.first_name,
+                patronymic=user.patronymic,
+                sex="female",
+                birth_date="1985-05-17",
+                region=region,
+                new_insurance_company=company,
+                submitted_at=now - timedelta(days=index) if submitted else None,
+                decided_at=now - timedelta(days=index) if status in finals else None,
+                rejection_text="Фотография паспорта нечитаема." if status == RequestStatus.REJECTED else "",
+            )
+        )
+    created = PolicyRequest.objects.bulk_create(rows)
+    if not detailed:
+        return None
+    detail = created[0]
+    path = [
+        (RequestStatus.DRAFT, RequestStatus.SUBMITTED, ActorRole.CITIZEN, ""),
+        (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW, ActorRole.REVIEWER, ""),
+        (
+            RequestStatus.IN_REVIEW,
+            RequestStatus.DOCUMENTS_REQUESTED,
+            ActorRole.REVIEWER,
+            "Загрузите страницу с регистрацией.",
+        ),
+        (RequestStatus.DOCUMENTS_REQUESTED, RequestStatus.IN_REVIEW, ActorRole.CITIZEN, ""),
+        (
+            RequestStatus.IN_REVIEW,
+            RequestStatus.DOCUMENTS_REQUESTED,
+            ActorRole.REVIEWER,
+            "Скан размыт, загрузите снова.",
+        ),
+        (RequestStatus.DOCUMENTS_REQUESTED, RequestStatus.IN_REVIEW, ActorRole.CITIZEN, ""),
+        (RequestStatus.IN_REVIEW, RequestStatus.DOCUMENTS_REQUESTED, ActorRole.REVIEWER, "Нужен текущий полис."),
+        (RequestStatus.DOCUMENTS_REQUESTED, RequestStatus.IN_REVIEW, ActorRole.CITIZEN, ""),
+        (RequestStatus.IN_REVIEW, RequestStatus.DOCUMENTS_REQUESTED, ActorRole.REVIEWER, "Нужен документ о причине."),
+        (RequestStatus.DOCUMENTS_REQUESTED, RequestStatus.DOCUMENTS_REQUESTED, ActorRole.SYSTEM, "Срок продлён."),
+    ]
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            request=detail,
+            old_status=old,
+            new_status=new,
+            actor_role=role,
+            actor=user if role == ActorRole.CITIZEN else None,
+            comment=comment,
+            at=now - timedelta(hours=len(path) - step),
+        )
+        for step, (old, new, role, comment) in enumerate(path)
+    )
+    slots = [
+        DocumentSlot.PASSPORT_PHOTO,
+        DocumentSlot.PASSPORT_REGISTRATION,
+        DocumentSlot.CURRENT_POLICY,
+        DocumentSlot.REASON_DOCUMENT,
+        DocumentSlot.PASSPORT_REGISTRATION,
+        DocumentSlot.REASON_DOCUMENT,
+    ]
+    for index, slot in enumerate(slots):
+        token = secrets.token_hex(16)
+        Document.objects.create(
+            request=detail,
+            slot=slot,
+            uploaded_by=user,
+            file=f"documents/{token[:2]}/{token}",
+            original_name=f"скан-{index + 1}.jpg",
+            content_type="image/jpeg",
+            size=850_000 + index,
+            status=DocumentStatus.FAILED if index == 1 else DocumentStatus.PASSED,
+            verdict="Скан размыт: увеличьте резкость." if index == 1 else "",
+            checked_at=now,
+        )
+    return detail.pk
+
+
+def notifications_create(*, user, count: int, unread: int) -> None:
+    from django.utils import timezone
+
+    from notifications.models import Notification
+
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            event="request_status",
+            title=f"Заявка: статус изменён ({index + 1})",
+            body="Статус вашей заявки изменился. Откройте заявку, чтобы узнать подробности.",
+            link="/requests/",
+            created_at=now - timedelta(hours=index),
+            read_at=None if index < unread else now,
+        )
+        for index in range(count)
+    )
+
+
+def dataset_load(*, load_citizens: int) -> dict:
+    from django.conf import settings
+    from django.db import transaction
+
+    tag = secrets.token_hex(4)
+    with transaction.atomic():
+        citizen = citizen_create(tag=tag, index=0)
+        request_id = requests_create(user=citizen, count=20, detailed=True)
+        notifications_create(user=citizen, count=30, unread=5)
+        load_sessions = []
+        for index in range(1, load_citizens + 1):
+            user = citizen_create(tag=tag, index=index)
+            requests_create(user=user, count=3, detailed=False)
+            notifications_create(user=user, count=5, unread=1)
+            load_sessions.append(session_create(user=user))
+        session = session_create(user=citizen)
+    return {
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "session": session,
+        "citizen_id": citizen.pk,
+        "request_id": request_id,
+        "load_sessions": load_sessions,
+    }
+
+
+def main() -> None:
+    import django
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--load-citizens", type=int, default=0)
+    args = parser.parse_args()
+    django.setup()
+    print(json.dumps(dataset_load(load_citizens=args.load_citizens)))
+
+
+if __name__ == "__main__":
+    main()
