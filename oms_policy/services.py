@@ -523,5 +523,5 @@ def policy_request_resubmit(*, request_id: int, actor) -> PolicyRequest:
         draft.save()
         documents_copy = _documents_copy_service()
         if documents_copy is not None:
-            documents_copy(source=rejected, target=draft, user=actor)
+            documents_copy(source_request=rejected, target_request=draft, user=actor)
         return draft

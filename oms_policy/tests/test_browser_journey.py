@@ -81,12 +81,12 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
 
     # Step 4: the slots follow the change (the reason document is required); scans arrive.
     expect(page.get_by_text("Шаг 4 из 5")).to_be_visible()
-    expect(page.locator('[data-slot="reason_document"]')).to_contain_text("обязательно")
+    expect(page.locator('[data-doc-slot="reason_document"] .doc-slot-need')).to_contain_text("обязательно")
     page.get_by_role("button", name="Далее").click()
     expect(page.get_by_role("alert")).to_contain_text("Пока нельзя продолжить")
     documents_fill(request=PolicyRequest.objects.get(pk=draft.pk))
     page.goto(f"{base}/requests/{draft.pk}/step/4/")
-    expect(page.locator('[data-slot="passport_photo"]')).to_contain_text("Готов")
+    expect(page.locator('[data-doc-slot="passport_photo"] [data-slot-state]')).to_contain_text("Готов")
     page.get_by_role("button", name="Далее").click()
 
     # Step 5: every answer, then send.

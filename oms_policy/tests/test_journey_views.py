@@ -217,7 +217,10 @@ def test_step_3_data_correction_stores_old_and_new(cl, citizen):
     assert draft.corrections == {"last_name": {"old": "Иванова", "new": "Петрова"}}
     # The reason document is now required.
     page = cl.get(_step_url(draft, 4)).content.decode()
-    assert re.search(r"Документ, подтверждающий причину изменения</strong> <span class=\"slot-required\">", page)
+    reason = page.split('data-doc-slot="reason_document"')[1].split("</section>")[0]
+    assert re.search(
+        r"Документ, подтверждающий причину изменения\s*<span class=\"doc-slot-need\">обязательно</span>", reason
+    )
 
 
 def test_step_4_blocks_while_a_required_slot_is_empty(cl, citizen):
@@ -309,8 +312,9 @@ def test_documents_requested_page_lists_the_slots_and_days_left_then_sends(cl, c
     page = cl.get(f"/requests/{submitted.pk}/").content.decode()
     assert "Страница с регистрацией обрезана." in page
     assert f"Донести документы до {due:%d.%m.%Y} — осталось дней: 7." in page
-    assert 'data-slot="passport_registration"' in page
-    assert 'data-slot="passport_photo"' not in page.split("Требуются документы")[1].split("История")[0]
+    asked = page.split('id="asked-title"')[1].split('id="timeline-title"')[0]
+    assert 'data-doc-slot="passport_registration"' in asked
+    assert 'data-doc-slot="passport_photo"' not in asked
     document_add(request=submitted, slot=DocumentSlot.PASSPORT_REGISTRATION)
     cl.post(f"/requests/{submitted.pk}/documents/send/")
     submitted.refresh_from_db()
