@@ -6,9 +6,7 @@ The admin site itself (second factor by TOTP only) is accounts.admin_site.Portal
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator
-from typing import IO
 
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter, SimpleListFilter
@@ -16,13 +14,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     QueryDict,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
@@ -42,10 +38,7 @@ from accounts.verification_services import (
     identity_verification_refuse,
     identity_video_delete,
 )
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_CHUNK = 64 * 1024
-
+from documents.serving import private_file_response
 
 # --- users ------------------------------------------------------------------------------------
 
@@ -142,50 +135,17 @@ def _swap_password(fields) -> Iterator[str]:
 # --- identity verification ----------------------------------------------------------------------
 
 
-def _stream(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
-    try:
-        handle.seek(start)
-        left = length
-        while left > 0:
-            chunk = handle.read(min(_CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
-
-
 def _private_video_response(*, verification: IdentityVerification, range_header: str) -> HttpResponse:
     """Serve a verification video inline, never cached, never sniffed; with a single byte Range."""
-    field = verification.video
-    size = field.size
     content_type = verification.video_content_type or "application/octet-stream"
     extension = "webm" if content_type == "video/webm" else "mp4"
-    match = _RANGE.match(range_header.strip()) if range_header else None
-    if match and (match[1] or match[2]):
-        if match[1]:
-            start = int(match[1])
-            end = min(int(match[2]), size - 1) if match[2] else size - 1
-        else:
-            start, end = max(0, size - int(match[2])), size - 1
-        if start >= size or start > end:
-            response: HttpResponse = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-        else:
-            response = StreamingHttpResponse(
-                _stream(field.open("rb"), start, end - start + 1), status=206, content_type=content_type
-            )
-            response["Content-Range"] = f"bytes {start}-{end}/{size}"
-            response["Content-Length"] = str(end - start + 1)
-    else:
-        response = FileResponse(field.open("rb"), content_type=content_type)
-        response["Content-Length"] = str(size)
-    response["Content-Disposition"] = f'inline; filename="identity-{verification.pk}.{extension}"'
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(
+        field=verification.video,
+        content_type=content_type,
+        filename=f"identity-{verification.pk}.{extension}",
+        as_attachment=False,
+        range_header=range_header,
+    )
 
 
 class VerificationStatusFilter(SimpleListFilter):

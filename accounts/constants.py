@@ -36,6 +36,7 @@ class AuditEventKind(models.TextChoices):
     IDENTITY_SUBMITTED = "identity_submitted", _("Отправлена видеоверификация")
     IDENTITY_CONFIRMED = "identity_confirmed", _("Личность подтверждена")
     IDENTITY_REFUSED = "identity_refused", _("В подтверждении личности отказано")
+    DOCUMENT_VIEWED = "document_viewed", _("Сотрудник открыл скан документа")
 
 
 class StaffGroup(models.TextChoices):

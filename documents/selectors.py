@@ -54,3 +54,73 @@ def document_slots_for_request(*, request, required: list[str], optional: list[s
 def document_get_for_owner(*, user, document_uuid) -> Document:
     """The applicant's own document, or Http404."""
     return get_object_or_404(Document.objects.select_related("request"), uuid=document_uuid, request__applicant=user)
+
+
+def document_slot_open(*, request, slot: str) -> bool:
+    """Whether the citizen may still add or remove files in `slot` of `request`.
+
+    A draft: any slot the request's kind of change needs (required or optional). Documents
+    requested by the reviewer: only the slots asked for. Otherwise (sent, decided): no.
+    """
+    from oms_policy.constants import RequestStatus
+    from oms_policy.services import policy_request_document_slots
+
+    if request.status == RequestStatus.DRAFT:
+        required, optional = policy_request_document_slots(request=request)
+        return slot in required or slot in optional
+    if request.status == RequestStatus.DOCUMENTS_REQUESTED:
+        return slot in (request.requested_slots or [])
+    return False
+
+
+def document_slots_for_policy_request(*, request) -> list[SlotSummary]:
+    """The slots of a request as its kind of change needs them (oms_policy's rule), with their files.
+
+    While documents are requested, the requested slots come first and count as required.
+    """
+    from oms_policy.constants import RequestStatus
+    from oms_policy.services import policy_request_document_slots
+
+    required, optional = policy_request_document_slots(request=request)
+    if request.status == RequestStatus.DOCUMENTS_REQUESTED and request.requested_slots:
+        asked = [slot for slot in request.requested_slots if slot in DocumentSlot.values]
+        rest = [slot for slot in [*required, *optional] if slot not in asked]
+        return document_slots_for_request(request=request, required=asked, optional=rest)
+    return document_slots_for_request(request=request, required=required, optional=optional)
+
+
+def document_viewer_is_reviewer(*, user) -> bool:
+    """Staff whose role lets them see citizens' scans: reviewers and superusers, active and staff."""
+    from accounts.constants import StaffGroup
+
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or user.groups.filter(name=StaffGroup.REVIEWERS).exists()
+
+
+def document_get_for_viewer(*, http_request, document_uuid) -> tuple[Document, bool]:
+    """The document if the person asking may see it, with whether they see it as staff; else Http404.
+
+    The owner (the request's applicant) always; staff only when their role allows it (reviewers,
+    superusers) and their session passed the admin's TOTP second factor. Everyone else — another
+    citizen, anonymous, staff of other roles — gets 404, the same answer as for a document that
+    does not exist, so document URLs reveal nothing.
+    """
+    from django.contrib import admin
+    from django.http import Http404
+
+    document = Document.objects.select_related("request").filter(uuid=document_uuid).first()
+    user = http_request.user
+    if document is None or not user.is_authenticated:
+        raise Http404
+    if document.request.applicant_id == user.pk:
+        return document, False
+    if document_viewer_is_reviewer(user=user) and admin.site.has_permission(http_request):
+        return document, True
+    raise Http404
+
+
+def documents_size_total(*, request) -> int:
+    return sum(
+        Document.objects.filter(request=request, file_deleted_at=None).values_list("size", flat=True),
+    )

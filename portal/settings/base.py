@@ -330,3 +330,36 @@ FILE_UPLOAD_HANDLERS = [
 REVIEW_PERIOD_WORKING_DAYS = env_int("REVIEW_PERIOD_WORKING_DAYS", 5, minimum=1)
 # The request page asks for its status this often while it is open (the status can change).
 REQUEST_STATUS_POLL_SECONDS = env_int("REQUEST_STATUS_POLL_SECONDS", 20, minimum=5)
+# --- documents: uploads, scan checks, private storage -------------------------------------------
+# One scan at most this size (checked while it streams in, documents.uploads.DocumentUploadHandler),
+# all the scans of one request at most DOCUMENT_REQUEST_MAX_BYTES, and so many files per slot.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+DOCUMENT_REQUEST_MAX_BYTES = env_int("DOCUMENT_REQUEST_MAX_BYTES", 60 * 1024 * 1024, minimum=1024)
+DOCUMENT_MAX_FILES_PER_SLOT = env_int("DOCUMENT_MAX_FILES_PER_SLOT", 5, minimum=1)
+# Pillow refuses larger images (a decompression bomb is an error, not a warning); PDFs: pages.
+DOCUMENT_MAX_PIXELS = env_int("DOCUMENT_MAX_PIXELS", 40_000_000, minimum=10_000)
+DOCUMENT_PDF_MAX_PAGES = env_int("DOCUMENT_PDF_MAX_PAGES", 10, minimum=1)
+# A passport page is 88 mm wide: at 150 dpi that is 520 px on the short side.
+DOCUMENT_MIN_SHORT_SIDE_PX = env_int("DOCUMENT_MIN_SHORT_SIDE_PX", 520, minimum=1)
+# Scans of decided requests are deleted this many days after the decision (152-FZ, art. 5 p. 7).
+DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 90, minimum=1)
+# Antivirus: "none" (default), or "clamd" (ClamAV's daemon at CLAMD_ADDRESS: tcp://host:3310 or
+# unix:///run/clamav/clamd.ctl). With clamd a scan stays «проверяется» until the daemon says OK.
+DOCUMENT_ANTIVIRUS = env_str("DOCUMENT_ANTIVIRUS", "none")
+if DOCUMENT_ANTIVIRUS not in {"none", "clamd"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DOCUMENT_ANTIVIRUS: expected 'none' or 'clamd', got {DOCUMENT_ANTIVIRUS!r}.")
+CLAMD_ADDRESS = env_str("CLAMD_ADDRESS", "tcp://127.0.0.1:3310")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 30, minimum=1)
+# Serving: with a prefix set (e.g. /protected-documents/, an nginx `internal` location aliased to
+# PRIVATE_STORAGE_ROOT) the view only checks who asks and nginx sends the bytes (X-Accel-Redirect).
+DOCUMENT_X_ACCEL_PREFIX = env_str("DOCUMENT_X_ACCEL_PREFIX", "")
+CELERY_BEAT_SCHEDULE["documents-retention-purge"] = {
+    "task": "documents.tasks.documents_retention_purge_task",
+    "schedule": 6 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["documents-scan-check-resume"] = {
+    "task": "documents.tasks.documents_scan_check_resume_task",
+    "schedule": 300.0,
+}

@@ -1,0 +1,61 @@
+"""The scan check and the preview run in a real Celery worker against Redis."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from documents import services
+from documents.constants import DocumentStatus, Verdict
+from documents.models import Document
+from documents.tests.conftest import sample_file
+from oms_policy.tests.factories import PolicyRequestFactory
+
+
+@pytest.fixture
+def worker_storage(settings):
+    """The folder the worker process writes to (portal.settings.test's private storage)."""
+    location = Path(django_settings.VAR_DIR) / "test-private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
+
+
+@pytest.mark.worker
+def test_scan_checks_run_in_a_real_worker(worker_storage, celery_worker, citizen):
+    draft = PolicyRequestFactory(applicant=citizen)
+    good = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    blurred = services.document_upload(
+        request=draft, slot="passport_registration", uploaded_file=sample_file("blurred.jpg"), user=citizen
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = list(Document.objects.filter(pk__in=[good.pk, blurred.pk]).order_by("pk"))
+            if all(row.status != DocumentStatus.CHECKING and row.preview for row in rows):
+                break
+            time.sleep(0.3)
+        good.refresh_from_db()
+        blurred.refresh_from_db()
+        assert (good.status, good.verdict_code) == (DocumentStatus.PASSED, Verdict.READABLE)
+        assert (blurred.status, blurred.verdict_code) == (DocumentStatus.FAILED, Verdict.BLURRY)
+        assert good.preview and blurred.preview
+        # The worker swapped in the clean copies and removed the originals.
+        assert (worker_storage / good.file.name).is_file()
+        assert not (worker_storage / f"documents/{good.uuid.hex[:2]}/{good.uuid.hex}").exists()
+    finally:
+        for row in Document.objects.filter(pk__in=[good.pk, blurred.pk]):
+            for name in (row.file.name, row.preview.name):
+                if name:
+                    (worker_storage / name).unlink(missing_ok=True)
+            (worker_storage / f"documents/{row.uuid.hex[:2]}/{row.uuid.hex}").unlink(missing_ok=True)
