@@ -85,8 +85,20 @@
     });
   }
 
+  // Step 3: only the questions of the chosen kind of change are shown (all of them without script).
+  function showChosenKind() {
+    var chosen = form.querySelector("input[name=change_kind]:checked");
+    Array.prototype.forEach.call(form.querySelectorAll("[data-for-kind]"), function (section) {
+      section.hidden = !chosen || section.dataset.forKind !== chosen.value;
+    });
+  }
+
   forgetEarlierSteps();
   restore();
+  if (form.querySelector("[data-for-kind]")) {
+    showChosenKind();
+    form.addEventListener("change", showChosenKind);
+  }
   form.addEventListener("input", save);
   form.addEventListener("change", save);
 })();
