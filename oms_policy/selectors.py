@@ -185,3 +185,25 @@ def policy_request_slots(*, request: PolicyRequest):
 
     required, optional = policy_request_document_slots(request=request)
     return document_slots_for_request(request=request, required=required, optional=optional)
+
+
+def rejection_reasons_by_subject(*, request: PolicyRequest | None) -> dict[str, list[str]]:
+    """The reviewer's reasons for rejecting `request`, grouped by what each is about (a form field
+    such as «current_policy_number», «personal_data», «new_insurance_company», a document slot, or
+    «other»), for showing beside the fields and documents of its resubmission.
+
+    The reasons are the review's DecisionReason rows on the rejecting StatusChange (relation
+    «reasons»); without them (no such rows, or the review models absent) the mapping is empty and
+    the page shows the rejection text as a whole.
+    """
+    if request is None or request.status != RequestStatus.REJECTED:
+        return {}
+    change = (
+        StatusChange.objects.filter(request=request, new_status=RequestStatus.REJECTED).order_by("-at", "-pk").first()
+    )
+    if change is None or not hasattr(change, "reasons"):
+        return {}
+    grouped: dict[str, list[str]] = {}
+    for reason in change.reasons.all():
+        grouped.setdefault(reason.subject, []).append(reason.text)
+    return grouped

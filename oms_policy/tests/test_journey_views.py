@@ -10,10 +10,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.constants import IdentityLevel
+from oms_policy import selectors
 from oms_policy.constants import ChangeKind, DocumentSlot, RequestStatus, SmoChangeReason
 from oms_policy.forms import CITIZEN_FORMS
 from oms_policy.models import PolicyRequest, StatusChange
-from oms_policy.services import policy_request_submit
+from oms_policy.services import policy_request_draft_update, policy_request_submit
 from oms_policy.tests.factories import InsuranceCompanyFactory, PolicyFactory, PolicyRequestFactory, RegionFactory
 from oms_policy.tests.journey_support import document_add, documents_fill, request_move
 
@@ -426,3 +427,29 @@ def test_every_citizen_form_field_has_help_text(form_class):
     assert fields
     missing = [name for name, field in fields.items() if not str(field.help_text or "").strip()]
     assert missing == []
+
+
+def test_resubmission_shows_each_reason_beside_its_field_and_document(cl, citizen, reviewer, monkeypatch):
+    submitted = _submitted(citizen)
+    request_move(request=submitted, to=RequestStatus.REJECTED, reviewer=reviewer, changes={"rejection_text": "Итог."})
+    # No review reasons stored yet: nothing is grouped, the text is shown as a whole.
+    assert selectors.rejection_reasons_by_subject(request=submitted) == {}
+    monkeypatch.setattr(
+        selectors,
+        "rejection_reasons_by_subject",
+        lambda *, request: (
+            {
+                "current_policy_number": ["Номер не найден в регистре."],
+                "passport_photo": ["Скан размыт."],
+            }
+            if request == submitted
+            else {}
+        ),
+    )
+    draft = PolicyRequest.objects.get(pk=cl.post(f"/requests/{submitted.pk}/resubmit/")["Location"].split("/")[2])
+    step_1 = cl.get(_step_url(draft, 1)).content.decode()
+    after_number = step_1.split('id="id_current_policy_number"')[1].split('<div class="field"')[0]
+    assert "Причина отказа" in after_number and "Номер не найден в регистре." in after_number
+    policy_request_draft_update(draft=draft, values={}, reached_step=4)
+    step_4 = cl.get(_step_url(draft, 4)).content.decode()
+    assert "Паспорт: страница с фотографией: Скан размыт." in step_4
