@@ -73,7 +73,9 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
     settings.SESSION_COOKIE_AGE = 6
     settings.SESSION_TIMEOUT_WARNING_SECONDS = 3
     page.reload()
+    expect(page.get_by_label("Какие данные исправить")).to_be_hidden()
     page.get_by_label("Исправление данных").check()
+    expect(page.get_by_label("Новая страховая компания")).to_be_hidden()
     page.get_by_label("Какие данные исправить").select_option("last_name")
     page.get_by_label("Как записано сейчас").fill("Иванова")
     page.get_by_label("Как должно быть").fill("Петрова")
