@@ -250,3 +250,25 @@ def policy_document_verify(*, token: str) -> PolicyVerification:
         ),
         birth_year=(content.get("birth_date") or "")[:4],
     )
+
+
+def rejection_reasons_by_subject(*, request: PolicyRequest | None) -> dict[str, list[str]]:
+    """The reviewer's reasons for rejecting `request`, grouped by what each is about (a form field
+    such as «current_policy_number», «personal_data», «new_insurance_company», a document slot, or
+    «other»), for showing beside the fields and documents of its resubmission.
+
+    The reasons are the review's DecisionReason rows on the rejecting StatusChange (relation
+    «reasons»); without them (no such rows, or the review models absent) the mapping is empty and
+    the page shows the rejection text as a whole.
+    """
+    if request is None or request.status != RequestStatus.REJECTED:
+        return {}
+    change = (
+        StatusChange.objects.filter(request=request, new_status=RequestStatus.REJECTED).order_by("-at", "-pk").first()
+    )
+    if change is None or not hasattr(change, "reasons"):
+        return {}
+    grouped: dict[str, list[str]] = {}
+    for reason in change.reasons.all():
+        grouped.setdefault(reason.subject, []).append(reason.text)
+    return grouped

@@ -132,7 +132,11 @@ def request_step(request: HttpRequest, request_id: int, step: int) -> HttpRespon
         if step == 4 and not blocking:
             services.policy_request_draft_update(draft=draft, values={}, reached_step=5)
             return redirect("oms_policy:request-step", draft.pk, 5)
+    reasons = selectors.rejection_reasons_by_subject(request=draft.resubmission_of)
     context = {
+        "reasons": reasons,
+        "fields_with_reasons": [(form[name], reasons.get(name, [])) for name in form.fields] if form else [],
+        "slot_reasons": [(slot.label, text) for slot in (slots or []) for text in reasons.get(slot.slot, [])],
         "draft": draft,
         "step": step,
         "steps": services.DRAFT_STEPS,

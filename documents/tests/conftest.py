@@ -55,3 +55,27 @@ def upload(citizen_client, draft, django_capture_on_commit_callbacks):
             )
 
     return post
+
+
+@pytest.fixture
+def worker_storage(settings):
+    """The folder a worker process writes to (portal.settings.test's private storage), for this
+    process too, so that both see the same files. Tests delete what they stored there."""
+    from django.conf import settings as django_settings
+
+    location = Path(django_settings.VAR_DIR) / "test-private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
+
+
+def worker_storage_clean(location: Path, documents) -> None:
+    for row in documents:
+        for name in (row.file.name, row.preview.name, f"documents/{row.uuid.hex[:2]}/{row.uuid.hex}"):
+            if name:
+                (location / name).unlink(missing_ok=True)

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from documents import services
 from documents.constants import DocumentStatus, Verdict
 from documents.models import Document
-from documents.tests.conftest import sample_file
+from documents.tests.conftest import sample_file, worker_storage_clean
 from oms_policy.tests.factories import PolicyRequestFactory
-
-
-@pytest.fixture
-def worker_storage(settings):
-    """The folder the worker process writes to (portal.settings.test's private storage)."""
-    location = Path(django_settings.VAR_DIR) / "test-private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
 
 
 @pytest.mark.worker
@@ -54,8 +38,4 @@ def test_scan_checks_run_in_a_real_worker(worker_storage, celery_worker, citizen
         assert (worker_storage / good.file.name).is_file()
         assert not (worker_storage / f"documents/{good.uuid.hex[:2]}/{good.uuid.hex}").exists()
     finally:
-        for row in Document.objects.filter(pk__in=[good.pk, blurred.pk]):
-            for name in (row.file.name, row.preview.name):
-                if name:
-                    (worker_storage / name).unlink(missing_ok=True)
-            (worker_storage / f"documents/{row.uuid.hex[:2]}/{row.uuid.hex}").unlink(missing_ok=True)
+        worker_storage_clean(worker_storage, Document.objects.filter(pk__in=[good.pk, blurred.pk]))

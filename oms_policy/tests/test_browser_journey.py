@@ -1,6 +1,7 @@
 """Headless Chromium, the whole journey: search → form (a wrong ЕНП, then the right one) → the
-idle timeout mid-form and back in at the same step with nothing typed lost → documents → check
-page → submit → the number → the cabinet shows the status and the expected decision date."""
+idle timeout mid-form and back in at the same step with nothing typed lost → documents (real
+uploads, checked) → check page → submit → the number → the cabinet shows the status and the
+expected decision date; and the request page picks up a status change while it is open."""
 
 from __future__ import annotations
 
@@ -13,10 +14,19 @@ from playwright.sync_api import expect
 from accounts.tests.test_browser_login import log_in
 from oms_policy.constants import RequestStatus
 from oms_policy.models import PolicyRequest
-from oms_policy.tests.factories import PolicyFactory
-from oms_policy.tests.journey_support import catalogue_ensure, documents_fill
+from oms_policy.services import policy_request_submit
+from oms_policy.tests.factories import PolicyFactory, PolicyRequestFactory
+from oms_policy.tests.journey_support import catalogue_ensure, documents_fill, request_move
 
 pytestmark = pytest.mark.browser
+
+SAMPLES = Path(__file__).resolve().parents[2] / "documents" / "tests" / "samples"
+UPLOADS = {
+    "passport_photo": "good-passport.jpg",
+    "passport_registration": "good-registration.png",
+    "current_policy": "good-passport.pdf",
+    "reason_document": "good-passport.jpg",
+}
 
 
 @pytest.fixture
@@ -63,7 +73,9 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
     settings.SESSION_COOKIE_AGE = 6
     settings.SESSION_TIMEOUT_WARNING_SECONDS = 3
     page.reload()
+    expect(page.get_by_label("Какие данные исправить")).to_be_hidden()
     page.get_by_label("Исправление данных").check()
+    expect(page.get_by_label("Новая страховая компания")).to_be_hidden()
     page.get_by_label("Какие данные исправить").select_option("last_name")
     page.get_by_label("Как записано сейчас").fill("Иванова")
     page.get_by_label("Как должно быть").fill("Петрова")
@@ -81,12 +93,17 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
 
     # Step 4: the slots follow the change (the reason document is required); scans arrive.
     expect(page.get_by_text("Шаг 4 из 5")).to_be_visible()
-    expect(page.locator('[data-doc-slot="reason_document"]')).to_contain_text("обязательно")
+    expect(page.locator('[data-doc-slot="reason_document"] .doc-slot-need')).to_contain_text("обязательно")
     page.get_by_role("button", name="Далее").click()
     expect(page.get_by_role("alert")).to_contain_text("Пока нельзя продолжить")
-    documents_fill(request=PolicyRequest.objects.get(pk=draft.pk))
+    # Real uploads through the documents app's slot (its script uploads on choosing a file and
+    # shows the scan check's result).
+    for slot, sample in UPLOADS.items():
+        page.locator(f"#doc-file-{slot}").set_input_files(SAMPLES / sample)
+        expect(page.locator(f'[data-doc-slot="{slot}"] [data-slot-state]')).to_contain_text("Готов", timeout=30_000)
     page.goto(f"{base}/requests/{draft.pk}/step/4/")
-    expect(page.locator('[data-doc-slot="passport_photo"]')).to_contain_text("Готов")
+    for slot in UPLOADS:
+        expect(page.locator(f'[data-doc-slot="{slot}"] [data-slot-state]')).to_contain_text("Готов")
     page.get_by_role("button", name="Далее").click()
 
     # Step 5: every answer, then send.
@@ -95,9 +112,10 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
     expect(page.get_by_text("8451999122899990")).to_be_visible()
     page.get_by_role("button", name="Отправить заявку").click()
 
+    expect(page.get_by_role("heading", name="Заявка отправлена")).to_be_visible()
     sent = PolicyRequest.objects.get(pk=draft.pk)
     assert sent.status == RequestStatus.SUBMITTED
-    expect(page.get_by_role("heading", name="Заявка отправлена")).to_be_visible()
+    assert sorted(sent.documents.values_list("slot", "status")) == sorted((slot, "passed") for slot in UPLOADS)
     expect(page.locator(".request-number")).to_have_text(sent.number_display)
     expect(page.get_by_text(f"Ожидаемая дата решения: {sent.decision_due_on:%d.%m.%Y}")).to_be_visible()
 
@@ -108,3 +126,19 @@ def test_search_form_timeout_documents_submit_cabinet(transactional_db, citizen,
     expect(row).to_contain_text("Подана")
     expect(row).to_contain_text(f"решение до {sent.decision_due_on:%d.%m.%Y}")
     assert PolicyRequest.objects.filter(applicant=citizen).count() == 1
+
+
+def test_the_open_request_page_shows_a_new_status_without_a_manual_reload(
+    transactional_db, citizen, reviewer, page, outbox_sms, settings
+):
+    settings.REQUEST_STATUS_POLL_SECONDS = 5
+    request = PolicyRequestFactory(applicant=citizen, draft_step=5)
+    documents_fill(request=request)
+    policy_request_submit(request_id=request.pk, actor=citizen, submit_key="k")
+    page.goto(f"{page.live_server_url}/requests/{request.pk}/")
+    log_in(page, citizen, outbox_sms, login=citizen.email)
+    expect(page.locator("[data-status-label]")).to_have_text("Подана")
+
+    request_move(request=request, to=RequestStatus.IN_REVIEW, reviewer=reviewer)
+    expect(page.locator("[data-status-label]")).to_have_text("На проверке", timeout=15_000)
+    expect(page.locator(".timeline")).to_contain_text("На проверке")

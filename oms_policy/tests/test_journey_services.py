@@ -324,6 +324,10 @@ def test_resubmit_makes_one_prefilled_draft(citizen, reviewer):
         SmoChangeReason.RESIDENCE,
         None,
     )
+    # The passed scans come along (documents.services.documents_copy), once.
+    copied = sorted(draft.documents.values_list("slot", "status"))
+    assert copied == sorted(rejected.documents.values_list("slot", "status"))
+    assert len(copied) == 4
 
 
 def test_resubmit_only_a_rejected_request(draft, citizen):

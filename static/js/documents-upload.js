@@ -179,6 +179,7 @@
       return;
     }
     section.dataset.bound = "1";
+    section.classList.add("doc-js");
     var form = section.querySelector("[data-doc-upload]");
     if (form) {
       form.querySelectorAll("[data-no-js]").forEach(function (button) {
