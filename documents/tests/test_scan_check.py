@@ -274,3 +274,33 @@ def test_a_scanner_that_is_down_keeps_the_document_checking_until_it_is_back(
         assert services.documents_scan_check_resume(older_than_seconds=0) == 1
     document.refresh_from_db()
     assert document.status == DocumentStatus.PASSED
+
+
+def test_a_file_lost_from_storage_is_failed_not_retried(citizen, draft):
+    document = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    document.file.storage.delete(document.file.name)
+    assert services.scan_check(document_id=document.pk) == "corrupt"
+    document.refresh_from_db()
+    assert (document.status, document.verdict_code) == (DocumentStatus.FAILED, Verdict.CORRUPT)
+    assert document.file_deleted_at is not None
+
+
+def test_the_resume_sweep_takes_the_last_day_only(citizen, draft, django_capture_on_commit_callbacks):
+    import datetime
+
+    from django.utils import timezone
+
+    fresh = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    old = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    now = timezone.now()
+    Document.objects.filter(pk=fresh.pk).update(uploaded_at=now - datetime.timedelta(minutes=10))
+    Document.objects.filter(pk=old.pk).update(uploaded_at=now - datetime.timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.documents_scan_check_resume(now=now) == 1
+    assert len(callbacks) == 1
