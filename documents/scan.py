@@ -119,32 +119,44 @@ def image_scan(image: Image.Image) -> ScanOutcome:
 
 
 def pdf_page_images(file: IO[bytes]):
-    """Yield (page number, the page's largest image or None, whether the page has text)."""
+    """Yield (page number, the page's largest image or None, whether the page has text, whether an
+    image was left unmeasured because no decoder for its filter is installed, e.g. JBIG2)."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     reader = PdfReader(file, strict=False)
     for number, page in enumerate(reader.pages[: settings.DOCUMENT_PDF_MAX_PAGES], start=1):
         largest = None
-        for embedded in page.images:
-            picture = embedded.image
+        unmeasured = False
+        images = page.images
+        for index in range(len(images)):
+            try:
+                picture = images[index].image  # pypdf decodes the stream here
+            except (DependencyError, NotImplementedError):
+                unmeasured = True
+                continue
             if picture.width * picture.height > settings.DOCUMENT_MAX_PIXELS:
                 raise FileUnreadable("embedded image over the pixel limit")
             if largest is None or picture.width * picture.height > largest.width * largest.height:
                 largest = picture
         has_text = bool(largest is None and (page.extract_text() or "").strip())
-        yield number, largest, has_text
+        yield number, largest, has_text, unmeasured
 
 
 def pdf_scan(file: IO[bytes]) -> ScanOutcome:
     pages = []
     verdict = Verdict.READABLE
     try:
-        for number, picture, has_text in pdf_page_images(file):
+        for number, picture, has_text, unmeasured in pdf_page_images(file):
             if picture is not None:
                 metrics = {"page": number, **image_measure(picture)}
                 page_verdict = measure_verdict(metrics)
             elif has_text:
                 metrics, page_verdict = {"page": number, "text": True}, Verdict.READABLE
+            elif unmeasured:
+                # A scanner's compression we cannot decode here: not a reason to refuse the file;
+                # the reviewer sees «measured: false» and judges the page by eye.
+                metrics, page_verdict = {"page": number, "measured": False}, Verdict.READABLE
             else:
                 metrics, page_verdict = {"page": number}, Verdict.BLANK
             metrics["verdict"] = str(page_verdict)
@@ -161,7 +173,7 @@ def pdf_scan(file: IO[bytes]) -> ScanOutcome:
 def preview_make(*, file: IO[bytes], content_type: str) -> IO[bytes] | None:
     """A small JPEG of the image, or of the first page's largest image of a PDF; None if it has none."""
     if content_type == "application/pdf":
-        picture = next((picture for _n, picture, _t in pdf_page_images(file) if picture is not None), None)
+        picture = next((picture for _n, picture, _t, _u in pdf_page_images(file) if picture is not None), None)
         if picture is None:
             return None
     else:

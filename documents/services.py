@@ -274,6 +274,18 @@ def scan_check(*, document_id: int) -> str:
         return "skipped"
     storage = document.file.storage
     original_name = document.file.name
+    if not storage.exists(original_name):
+        # Nothing to check (lost from storage): say so instead of retrying for ever.
+        with translation.override("ru"):
+            verdict_text = str(Verdict.CORRUPT.label)
+        Document.objects.filter(pk=document.pk, status=DocumentStatus.CHECKING, file=original_name).update(
+            status=DocumentStatus.FAILED,
+            verdict=verdict_text,
+            verdict_code=Verdict.CORRUPT,
+            checked_at=timezone.now(),
+            file_deleted_at=timezone.now(),
+        )
+        return str(Verdict.CORRUPT)
     metrics: dict = {}
     clean: IO[bytes] | None = None
     with _local_copy(storage, original_name) as local:
@@ -360,11 +372,19 @@ def document_preview_make(*, document_id: int) -> bool:
 def documents_scan_check_resume(*, now: datetime.datetime | None = None, older_than_seconds: int = 300) -> int:
     """Enqueue the scan check again for documents left «проверяется» (a broker or scanner outage).
 
-    Returns how many were enqueued; the check itself is safe to run twice.
+    Only documents uploaded in the last day: one that no check could finish by then (a scanner down
+    for a day, a file that always times out) stays «проверяется» — never passed — and the citizen
+    can replace it. Returns how many were enqueued; the check itself is safe to run twice.
     """
-    cutoff = (now or timezone.now()) - datetime.timedelta(seconds=older_than_seconds)
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=older_than_seconds)
     ids = list(
-        Document.objects.filter(status=DocumentStatus.CHECKING, file_deleted_at=None, uploaded_at__lt=cutoff)
+        Document.objects.filter(
+            status=DocumentStatus.CHECKING,
+            file_deleted_at=None,
+            uploaded_at__lt=cutoff,
+            uploaded_at__gte=now - datetime.timedelta(days=1),
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )

@@ -159,3 +159,15 @@ def test_the_slot_include_shows_limits_examples_and_the_file(citizen_client, dra
     assert reverse("documents:download", args=[document.uuid]) in html
     assert reverse("documents:preview", args=[document.uuid]) in html
     assert 'name="file"' in html and 'enctype="multipart/form-data"' in html
+
+
+def test_polling_costs_the_same_few_queries_however_many_files(
+    upload, citizen_client, draft, django_assert_max_num_queries
+):
+    upload(sample_file("good-passport.jpg"), sample_file("blurred.jpg"), sample_file("good-registration.png"))
+    upload(sample_file("good-registration.png"), slot="passport_registration")
+    # session, user, the request, the documents (one query for every slot), the session saved
+    # (a savepoint around it): the same whatever the number of slots and files.
+    with django_assert_max_num_queries(7):
+        body = citizen_client.get(reverse("documents:status", args=[draft.pk])).json()
+    assert [len(s["documents"]) for s in body["slots"]] == [3, 1, 0, 0]

@@ -53,14 +53,26 @@ HOSTILE = [
 ]
 
 
+@pytest.fixture
+def upload_temp_dir(settings, tmp_path):
+    """Where Django spools uploads (every document upload goes to a temporary file)."""
+    folder = tmp_path / "upload-temp"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    return folder
+
+
 @pytest.mark.parametrize(("sample", "as_name", "content_type", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_hostile_file_is_refused_with_its_message(upload, settings, sample, as_name, content_type, message):
+def test_hostile_file_is_refused_with_its_message(
+    upload, settings, upload_temp_dir, sample, as_name, content_type, message
+):
     response = upload(sample_file(sample, as_name=as_name, content_type=content_type))
 
     assert response.status_code == 400
     assert response.json()["results"] == [{"name": as_name, "ok": False, "message": message}]
     assert Document.objects.count() == 0
     assert stored_files(settings) == []
+    assert list(upload_temp_dir.iterdir()) == []
 
 
 def test_a_pdf_over_the_page_limit_is_refused(upload, settings):
@@ -74,7 +86,7 @@ def test_a_pdf_over_the_page_limit_is_refused(upload, settings):
     assert stored_files(settings) == []
 
 
-def test_an_oversize_file_is_dropped_while_streaming(upload, settings):
+def test_an_oversize_file_is_dropped_while_streaming(upload, settings, upload_temp_dir):
     settings.DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     big = sample_bytes("good-passport.jpg")
     big += b"\0" * (10 * 1024 * 1024 + 1 - len(big))
@@ -90,6 +102,7 @@ def test_an_oversize_file_is_dropped_while_streaming(upload, settings):
     ]
     assert Document.objects.count() == 0
     assert stored_files(settings) == []
+    assert list(upload_temp_dir.iterdir()) == []
 
 
 def test_an_empty_post_asks_for_a_file(upload):

@@ -274,3 +274,67 @@ def test_a_scanner_that_is_down_keeps_the_document_checking_until_it_is_back(
         assert services.documents_scan_check_resume(older_than_seconds=0) == 1
     document.refresh_from_db()
     assert document.status == DocumentStatus.PASSED
+
+
+def test_a_file_lost_from_storage_is_failed_not_retried(citizen, draft):
+    document = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    document.file.storage.delete(document.file.name)
+    assert services.scan_check(document_id=document.pk) == "corrupt"
+    document.refresh_from_db()
+    assert (document.status, document.verdict_code) == (DocumentStatus.FAILED, Verdict.CORRUPT)
+    assert document.file_deleted_at is not None
+
+
+def test_the_resume_sweep_takes_the_last_day_only(citizen, draft, django_capture_on_commit_callbacks):
+    import datetime
+
+    from django.utils import timezone
+
+    fresh = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    old = services.document_upload(
+        request=draft, slot="passport_photo", uploaded_file=sample_file("good-passport.jpg"), user=citizen
+    )
+    now = timezone.now()
+    Document.objects.filter(pk=fresh.pk).update(uploaded_at=now - datetime.timedelta(minutes=10))
+    Document.objects.filter(pk=old.pk).update(uploaded_at=now - datetime.timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.documents_scan_check_resume(now=now) == 1
+    assert len(callbacks) == 1
+
+
+def _pdf_with_an_image_filter(filter_name: bytes) -> bytes:
+    data = b"\x00" * 64
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R "
+        b"/Resources << /XObject << /Im0 5 0 R >> >> >>",
+        b"<< /Length 36 >>\nstream\nq 600 0 0 800 0 0 cm /Im0 Do Q     \nendstream",
+        b"<< /Type /XObject /Subtype /Image /Width 600 /Height 800 /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 1 /Filter " + filter_name + b" /Length 64 >>\nstream\n" + data + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def test_a_pdf_page_in_a_compression_we_cannot_decode_is_left_to_the_reviewer(upload):
+    upload(SimpleUploadedFile("scan.pdf", _pdf_with_an_image_filter(b"/NoSuchDecode")))
+
+    document = Document.objects.get()
+    assert (document.status, document.verdict_code) == (DocumentStatus.PASSED, Verdict.READABLE)
+    assert document.metrics == {"pages": [{"page": 1, "measured": False, "verdict": "readable"}]}
+    assert document.file and not document.preview  # nothing to draw a preview from
