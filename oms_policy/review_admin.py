@@ -174,7 +174,9 @@ class QueueFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         chosen = self._chosen()
         unclaimed = Q(status=RequestStatus.SUBMITTED, reviewer__isnull=True)
-        mine = Q(reviewer=self._user, status__in=WORK_STATUSES)
+        # A held request is in review or waiting for documents (a release clears the reviewer); the
+        # same condition as the partial index request_review_held.
+        mine = Q(reviewer=self._user, status__in=[RequestStatus.IN_REVIEW, RequestStatus.DOCUMENTS_REQUESTED])
         if chosen == self.WORK:
             # Mine that wait for the citizen's documents are not work yet; «Назначены мне» shows them.
             return queryset.filter(unclaimed | Q(reviewer=self._user, status=RequestStatus.IN_REVIEW))
