@@ -174,7 +174,9 @@ class QueueFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         chosen = self._chosen()
         unclaimed = Q(status=RequestStatus.SUBMITTED, reviewer__isnull=True)
-        mine = Q(reviewer=self._user, status__in=WORK_STATUSES)
+        # A held request is in review or waiting for documents (a release clears the reviewer); the
+        # same condition as the partial index request_review_held.
+        mine = Q(reviewer=self._user, status__in=[RequestStatus.IN_REVIEW, RequestStatus.DOCUMENTS_REQUESTED])
         if chosen == self.WORK:
             # Mine that wait for the citizen's documents are not work yet; «Назначены мне» shows them.
             return queryset.filter(unclaimed | Q(reviewer=self._user, status=RequestStatus.IN_REVIEW))
@@ -219,6 +221,32 @@ def scan_urls(*, document: Document) -> tuple[str, str]:
         except NoReverseMatch:
             pass
     return full, full
+
+
+def _scan_view_audit(request: HttpRequest, document: Document) -> None:
+    """Staff opening a citizen's scan is written to the security log, as documents' own views do.
+
+    The event kind comes with the documents branch (AuditEventKind.DOCUMENT_VIEWED); until it is
+    merged there is no kind to write, and nothing is written.
+    """
+    from accounts.constants import AuditEventKind
+    from accounts.services import audit_record
+
+    kind = getattr(AuditEventKind, "DOCUMENT_VIEWED", None)
+    if kind is None:
+        return
+    audit_record(
+        kind=kind,
+        request=request,
+        actor=request.user,
+        subject=document.request.applicant,
+        details={
+            "document": str(document.uuid),
+            "request_id": document.request_id,
+            "slot": document.slot,
+            "what": "file",
+        },
+    )
 
 
 def _expected(request: HttpRequest) -> datetime.datetime | None:
@@ -567,9 +595,10 @@ class PolicyRequestAdmin(admin.ModelAdmin):
         """A scan of the request, inline, for reviewers only (support operators never open scans)."""
         if not staff_is_reviewer(request.user):
             raise PermissionDenied
-        document = get_object_or_404(Document, uuid=document_uuid, request_id=pk)
+        document = get_object_or_404(Document.objects.select_related("request"), uuid=document_uuid, request_id=pk)
         if not document.file or getattr(document, "file_deleted_at", None):
             raise Http404
+        _scan_view_audit(request, document)
         response = FileResponse(
             document.file.open("rb"), content_type=document.content_type or "application/octet-stream"
         )

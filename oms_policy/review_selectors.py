@@ -44,11 +44,7 @@ def policy_request_find_by_number(*, typed: str) -> tuple[str, PolicyRequest | N
     digits = request_number_normalize(typed)[: NUMBER_LENGTH + 5]
     if not request_number_is_valid(digits):
         return digits, None
-    request = (
-        PolicyRequest.objects.select_related("applicant", "region", "new_insurance_company", "reviewer")
-        .filter(number=digits)
-        .first()
-    )
+    request = PolicyRequest.objects.select_related("applicant").filter(number=digits).first()
     return digits, request
 
 

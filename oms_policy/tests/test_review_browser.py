@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from accounts.constants import StaffGroup
@@ -18,8 +17,7 @@ from oms_policy.services import policy_request_transition
 from oms_policy.tests.review_helpers import scan_make, submitted_request
 
 
-@pytest.mark.django_db(transaction=True)
-def test_reviewer_requests_a_document_then_approves(page, postgres):
+def test_reviewer_requests_a_document_then_approves(transactional_db, page, postgres):
     reviewer = StaffFactory(groups=[StaffGroup.REVIEWERS], last_name="Проверкина", first_name="Ольга")
     device = totp_device_for(reviewer)
     citizen = CitizenFactory(last_name="Иванова", first_name="Анна", patronymic="Сергеевна")

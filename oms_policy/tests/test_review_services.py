@@ -70,8 +70,7 @@ def test_second_claim_is_refused_and_changes_nothing(reviewer, second_reviewer):
     assert _snapshot(request.pk) == before
 
 
-@pytest.mark.django_db(transaction=True)
-def test_claim_race_two_connections_one_winner(postgres):
+def test_claim_race_two_connections_one_winner(transactional_db, postgres):
     from accounts.constants import StaffGroup
     from accounts.tests.factories import StaffFactory
 
