@@ -223,10 +223,14 @@ def policy_issue_pending(*, older_than_seconds: int | None = None, limit: int = 
 def policy_issue_warm_up() -> None:
     """Render and sign one throw-away extract, so that a fresh worker's first real policy is fast.
 
-    Imports WeasyPrint and pyHanko, loads the fonts and the signing key. Writes nothing.
+    Imports WeasyPrint and pyHanko, loads the fonts and the signing key, builds the URL resolver.
+    Writes nothing and opens no database connection (prefork children inherit what this loads).
     """
+    from oms_policy import events, services  # noqa: F401 - imported for their import cost
     from oms_policy.policy_pdf import policy_pdf_render
     from oms_policy.signing import policy_pdf_sign
+
+    policy_verify_url(document_id="00000000-0000-4000-8000-000000000000")
 
     document_id = "00000000-0000-4000-8000-000000000000"
     content = {"enp": "0000000000000000", "last_name": "Прогрев", "first_name": "Warm-up", "version": 0}
