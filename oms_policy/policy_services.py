@@ -223,12 +223,30 @@ def policy_issue_pending(*, older_than_seconds: int | None = None, limit: int = 
 def policy_issue_warm_up() -> None:
     """Render and sign one throw-away extract, so that a fresh worker's first real policy is fast.
 
-    Imports WeasyPrint and pyHanko, loads the fonts and the signing key. Writes nothing.
+    Imports WeasyPrint and pyHanko, loads the fonts and the signing key, builds the URL resolver.
+    Writes nothing and opens no database connection (prefork children inherit what this loads).
     """
+    from oms_policy import events, services  # noqa: F401 - imported for their import cost
     from oms_policy.policy_pdf import policy_pdf_render
     from oms_policy.signing import policy_pdf_sign
 
+    policy_verify_url(document_id="00000000-0000-4000-8000-000000000000")
+
     document_id = "00000000-0000-4000-8000-000000000000"
-    content = {"enp": "0000000000000000", "last_name": "Прогрев", "first_name": "Warm-up", "version": 0}
+    # A realistic extract: WeasyPrint's glyph and layout caches fill with what real ones need.
+    content = {
+        "enp": "0000000000000000",
+        "last_name": "Константинопольская",
+        "first_name": "Александра",
+        "patronymic": "Вячеславовна",
+        "sex": "female",
+        "birth_date": "1990-01-01",
+        "insurance_company_name": "СОГАЗ-Мед АльфаСтрахование-ОМС Ингосстрах-М РЕСО-Мед МАКС-М",
+        "insurance_company_code": "00000",
+        "region_name": "Московская область",
+        "region_code": "00",
+        "issued_on": "2026-01-01",
+        "version": 0,
+    }
     pdf = policy_pdf_render(content=content, document_id=document_id, content_sha256="0" * 64, verify_url="/")
     policy_pdf_sign(pdf=pdf, document_id=document_id)

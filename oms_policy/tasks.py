@@ -3,6 +3,7 @@ service and is safe to run twice."""
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from celery import shared_task
@@ -43,6 +44,10 @@ def _warm_up(**kwargs) -> None:
         policy_services.policy_issue_warm_up()
     except Exception:  # a broken font or key must not stop the worker; the task will report it
         logger.exception("policy PDF warm-up failed")
+    # Everything loaded so far lives as long as the process: move it out of the collector's way, or
+    # the first task pays for a full collection over it (and prefork children keep the pages shared).
+    gc.collect()
+    gc.freeze()
 
 
 @shared_task(soft_time_limit=240, time_limit=300)

@@ -36,6 +36,9 @@ def test_the_policy_page_works_offline_once_opened(page, transactional_db):
     registration_scope = page.evaluate("navigator.serviceWorker.ready.then(r => new URL(r.scope).pathname)")
     assert registration_scope == "/"
     assert page.locator("[data-offline-status]").is_visible()
+    # On a 360 px phone the large ЕНП and the QR code fit: nothing scrolls sideways.
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") == 360
 
     page.context.set_offline(True)
     page.reload()

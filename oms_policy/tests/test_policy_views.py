@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import uuid
@@ -147,3 +148,18 @@ def test_the_manifest_and_the_service_worker_are_served_from_the_root(client, db
     assert 'const OFFLINE_PAGES = ["/policy/"];' in body
     page = client.get(reverse("home")).content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
+
+
+def test_fetching_the_service_worker_does_not_keep_a_session_alive(client, citizen, settings):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(citizen)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + datetime.timedelta(seconds=60))
+    before = Session.objects.get(pk=key).expire_date
+    assert client.get("/sw.js").status_code == 200
+    assert client.get("/manifest.webmanifest").status_code == 200
+    assert Session.objects.get(pk=key).expire_date == before
+    # A real page does count as activity.
+    client.get(reverse("policy:my-policy"))
+    assert Session.objects.get(pk=key).expire_date > before
