@@ -13,6 +13,7 @@ from typing import IO
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import (
@@ -35,9 +36,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import validators
 from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
-from accounts.constants import VerificationStatus
+from accounts.constants import AuditEventKind, VerificationStatus
 from accounts.crypto import snils_lookup_hash
 from accounts.models import AuditEvent, IdentityVerification, User
+from accounts.services import audit_record
 from accounts.verification_services import (
     identity_verification_confirm,
     identity_verification_refuse,
@@ -46,6 +48,9 @@ from accounts.verification_services import (
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
+
+
+VIDEO_VIEW_AUDIT_SECONDS = 10 * 60
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -407,6 +412,17 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if not verification.video or verification.video_deleted_at:
             raise Http404(_("Видео удалено."))
+        # Who watched whose passport video is personal-data access: audit it. A player fetches one
+        # video in many Range requests (and again on every seek); one row per staff member, video
+        # and VIDEO_VIEW_AUDIT_SECONDS is one viewing.
+        if cache.add(f"video-viewed:{request.user.pk}:{verification.pk}", 1, timeout=VIDEO_VIEW_AUDIT_SECONDS):
+            audit_record(
+                kind=AuditEventKind.IDENTITY_VIDEO_VIEWED,
+                request=request,
+                actor=request.user,
+                subject=verification.user,
+                details={"verification_id": verification.pk},
+            )
         return _private_video_response(verification=verification, range_header=request.headers.get("Range", ""))
 
     def _change_page_with(self, request: HttpRequest, *, pk: int, refusal_form: RefusalForm) -> HttpResponse:

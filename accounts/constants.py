@@ -36,6 +36,7 @@ class AuditEventKind(models.TextChoices):
     IDENTITY_SUBMITTED = "identity_submitted", _("Отправлена видеоверификация")
     IDENTITY_CONFIRMED = "identity_confirmed", _("Личность подтверждена")
     IDENTITY_REFUSED = "identity_refused", _("В подтверждении личности отказано")
+    IDENTITY_VIDEO_VIEWED = "identity_video_viewed", _("Сотрудник открыл видео верификации")
 
 
 class StaffGroup(models.TextChoices):

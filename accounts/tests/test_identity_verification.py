@@ -832,3 +832,20 @@ def test_a_file_with_a_video_signature_that_is_not_playable_is_refused(applicant
     assert response.status_code == 200
     assert response.context["form"].errors.as_data()["video"][0].code == "not_playable"
     assert IdentityVerification.objects.count() == 0
+
+
+def test_every_staff_viewing_of_a_video_is_audited_once_per_viewing(applicant, verifier):
+    from django.core.cache import cache
+
+    verification = verification_make(user=applicant)
+    staff = verified_staff_client(verifier)
+    url = reverse("admin:accounts_identityverification_video", args=[verification.pk])
+    staff.get(url)
+    staff.get(url, headers={"Range": "bytes=0-3"})  # the player seeking: the same viewing
+    viewed = AuditEvent.objects.filter(kind=AuditEventKind.IDENTITY_VIDEO_VIEWED)
+    assert [(e.actor, e.subject, e.details) for e in viewed] == [
+        (verifier, applicant, {"verification_id": verification.pk})
+    ]
+    cache.delete(f"video-viewed:{verifier.pk}:{verification.pk}")  # the viewing window passed
+    staff.get(url)
+    assert AuditEvent.objects.filter(kind=AuditEventKind.IDENTITY_VIDEO_VIEWED).count() == 2
