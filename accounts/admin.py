@@ -325,17 +325,19 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Данные учётной записи"))
     def citizen_details(self, obj: IdentityVerification) -> str:
         user = obj.user
-        birth = user.birth_date.strftime("%d.%m.%Y") if user.birth_date else _("не указана")
-        return format_html(
-            "{}<br>{}: {}<br>{}: {}<br>{}: {}",
+        details = format_html(
+            "{}<br>{}: {}<br>{}: {}",
             user.full_name or "—",
-            _("Дата рождения"),
-            birth,
             _("E-mail"),
             user.email,
             _("Учётная запись"),
             user.get_identity_level_display(),
         )
+        # The portal never asks for the date of birth: show it only when the account has one,
+        # never «не указана» as if the citizen had left something out.
+        if user.birth_date:
+            details += format_html("<br>{}: {}", _("Дата рождения"), user.birth_date.strftime("%d.%m.%Y"))
+        return details
 
     @admin.display(description=gettext_lazy("Видео с паспортом"))
     def video_player(self, obj: IdentityVerification) -> str:

@@ -849,3 +849,22 @@ def test_every_staff_viewing_of_a_video_is_audited_once_per_viewing(applicant, v
     cache.delete(f"video-viewed:{verifier.pk}:{verification.pk}")  # the viewing window passed
     staff.get(url)
     assert AuditEvent.objects.filter(kind=AuditEventKind.IDENTITY_VIDEO_VIEWED).count() == 2
+
+
+def test_the_verifier_page_does_not_report_a_date_of_birth_the_portal_never_asked(applicant, verifier):
+    applicant.birth_date = None
+    applicant.save(update_fields=["birth_date"])
+    verification = verification_make(user=applicant)
+    page = verified_staff_client(verifier).get(
+        reverse("admin:accounts_identityverification_change", args=[verification.pk])
+    )
+    html = page.content.decode()
+    assert "не указана" not in html and "Дата рождения" not in html
+    applicant.birth_date = datetime.date(1990, 5, 17)
+    applicant.save(update_fields=["birth_date"])
+    html = (
+        verified_staff_client(verifier)
+        .get(reverse("admin:accounts_identityverification_change", args=[verification.pk]))
+        .content.decode()
+    )
+    assert "Дата рождения: 17.05.1990" in html
