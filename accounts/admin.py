@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter, SimpleListFilter
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import (
@@ -31,15 +32,19 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import validators
 from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
-from accounts.constants import VerificationStatus
+from accounts.constants import AuditEventKind, VerificationStatus
 from accounts.crypto import snils_lookup_hash
 from accounts.models import AuditEvent, IdentityVerification, User
+from accounts.services import audit_record
 from accounts.verification_services import (
     identity_verification_confirm,
     identity_verification_refuse,
     identity_video_delete,
 )
 from documents.serving import private_file_response
+
+VIDEO_VIEW_AUDIT_SECONDS = 10 * 60
+
 
 # --- users ------------------------------------------------------------------------------------
 
@@ -280,17 +285,19 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Данные учётной записи"))
     def citizen_details(self, obj: IdentityVerification) -> str:
         user = obj.user
-        birth = user.birth_date.strftime("%d.%m.%Y") if user.birth_date else _("не указана")
-        return format_html(
-            "{}<br>{}: {}<br>{}: {}<br>{}: {}",
+        details = format_html(
+            "{}<br>{}: {}<br>{}: {}",
             user.full_name or "—",
-            _("Дата рождения"),
-            birth,
             _("E-mail"),
             user.email,
             _("Учётная запись"),
             user.get_identity_level_display(),
         )
+        # The portal never asks for the date of birth: show it only when the account has one,
+        # never «не указана» as if the citizen had left something out.
+        if user.birth_date:
+            details += format_html("<br>{}: {}", _("Дата рождения"), user.birth_date.strftime("%d.%m.%Y"))
+        return details
 
     @admin.display(description=gettext_lazy("Видео с паспортом"))
     def video_player(self, obj: IdentityVerification) -> str:
@@ -367,6 +374,17 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if not verification.video or verification.video_deleted_at:
             raise Http404(_("Видео удалено."))
+        # Who watched whose passport video is personal-data access: audit it. A player fetches one
+        # video in many Range requests (and again on every seek); one row per staff member, video
+        # and VIDEO_VIEW_AUDIT_SECONDS is one viewing.
+        if cache.add(f"video-viewed:{request.user.pk}:{verification.pk}", 1, timeout=VIDEO_VIEW_AUDIT_SECONDS):
+            audit_record(
+                kind=AuditEventKind.IDENTITY_VIDEO_VIEWED,
+                request=request,
+                actor=request.user,
+                subject=verification.user,
+                details={"verification_id": verification.pk},
+            )
         return _private_video_response(verification=verification, range_header=request.headers.get("Range", ""))
 
     def _change_page_with(self, request: HttpRequest, *, pk: int, refusal_form: RefusalForm) -> HttpResponse:

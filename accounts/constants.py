@@ -37,6 +37,7 @@ class AuditEventKind(models.TextChoices):
     IDENTITY_CONFIRMED = "identity_confirmed", _("Личность подтверждена")
     IDENTITY_REFUSED = "identity_refused", _("В подтверждении личности отказано")
     DOCUMENT_VIEWED = "document_viewed", _("Сотрудник открыл скан документа")
+    IDENTITY_VIDEO_VIEWED = "identity_video_viewed", _("Сотрудник открыл видео верификации")
 
 
 class StaffGroup(models.TextChoices):

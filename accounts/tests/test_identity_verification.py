@@ -832,3 +832,39 @@ def test_a_file_with_a_video_signature_that_is_not_playable_is_refused(applicant
     assert response.status_code == 200
     assert response.context["form"].errors.as_data()["video"][0].code == "not_playable"
     assert IdentityVerification.objects.count() == 0
+
+
+def test_every_staff_viewing_of_a_video_is_audited_once_per_viewing(applicant, verifier):
+    from django.core.cache import cache
+
+    verification = verification_make(user=applicant)
+    staff = verified_staff_client(verifier)
+    url = reverse("admin:accounts_identityverification_video", args=[verification.pk])
+    staff.get(url)
+    staff.get(url, headers={"Range": "bytes=0-3"})  # the player seeking: the same viewing
+    viewed = AuditEvent.objects.filter(kind=AuditEventKind.IDENTITY_VIDEO_VIEWED)
+    assert [(e.actor, e.subject, e.details) for e in viewed] == [
+        (verifier, applicant, {"verification_id": verification.pk})
+    ]
+    cache.delete(f"video-viewed:{verifier.pk}:{verification.pk}")  # the viewing window passed
+    staff.get(url)
+    assert AuditEvent.objects.filter(kind=AuditEventKind.IDENTITY_VIDEO_VIEWED).count() == 2
+
+
+def test_the_verifier_page_does_not_report_a_date_of_birth_the_portal_never_asked(applicant, verifier):
+    applicant.birth_date = None
+    applicant.save(update_fields=["birth_date"])
+    verification = verification_make(user=applicant)
+    page = verified_staff_client(verifier).get(
+        reverse("admin:accounts_identityverification_change", args=[verification.pk])
+    )
+    html = page.content.decode()
+    assert "не указана" not in html and "Дата рождения" not in html
+    applicant.birth_date = datetime.date(1990, 5, 17)
+    applicant.save(update_fields=["birth_date"])
+    html = (
+        verified_staff_client(verifier)
+        .get(reverse("admin:accounts_identityverification_change", args=[verification.pk]))
+        .content.decode()
+    )
+    assert "Дата рождения: 17.05.1990" in html
