@@ -46,8 +46,10 @@ class SessionRefreshMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.session_key is None:
             return response  # no cookie, or logged out just now (the flushed session stays empty)
+        refreshed_at = session.get(SESSION_REFRESHED_AT_KEY)  # loads the session
+        if session.session_key is None:
+            return response  # the cookie named no live session (expired, unknown): make none
         now = timezone.now().timestamp()
-        refreshed_at = session.get(SESSION_REFRESHED_AT_KEY)
         stale = not isinstance(refreshed_at, int | float) or now - refreshed_at >= session_refresh_seconds()
         if stale or session.modified:
             session[SESSION_REFRESHED_AT_KEY] = now

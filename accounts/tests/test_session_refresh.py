@@ -74,6 +74,12 @@ def test_anonymous_visitors_get_no_session(client):
     assert Session.objects.count() == 0
 
 
+def test_an_expired_session_cookie_makes_no_new_session(client, settings):
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session-key-0123456789"
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.count() == 0
+
+
 def test_dialog_counts_from_the_earliest_possible_end(client, citizen):
     client.force_login(citizen)
     page = client.get(reverse("cabinet")).content.decode()
