@@ -382,9 +382,10 @@ def _many(citizen, reviewer, count):
 
 
 # Session, user, the page's own rows (list: requests; page: request, documents, status changes),
-# the unread-notifications badge, and the session save (a savepoint around an UPDATE).
-LIST_QUERIES = 7
-PAGE_QUERIES = 9
+# the bell in the header (unread count and the last messages), and the session save (a savepoint
+# around an UPDATE).
+LIST_QUERIES = 8
+PAGE_QUERIES = 10
 
 
 def test_list_runs_a_constant_number_of_queries(cl, citizen, reviewer, django_assert_num_queries):

@@ -462,7 +462,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF],
+        # data: for the QR code of «Мой полис», drawn into the page (it must work offline).
+        "img-src": [SELF, "data:"],
         "media-src": [SELF, "blob:"],
         "connect-src": [SELF],
         "font-src": [SELF],
