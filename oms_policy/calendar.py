@@ -79,3 +79,12 @@ def working_days_between(*, start: datetime.date, end: datetime.date) -> int:
         day += datetime.timedelta(days=1)
         count += is_working_day(day)
     return count
+
+
+def working_days_before(*, day: datetime.date, count: int) -> datetime.date:
+    """The date `count` working days before `day` (public holidays and moved days counted)."""
+    while count > 0:
+        day -= datetime.timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import StaffGroup
+from oms_policy.calendar import working_days_before
 from oms_policy.constants import ActorRole, DocumentSlot, RequestStatus
 from oms_policy.models import PolicyRequest, StatusChange
 from oms_policy.review_models import CallNote, DecisionReason, InternalNote, RejectionReason, RequestLookup
@@ -58,15 +59,6 @@ def staff_is_review_head(user) -> bool:
 
 
 # --- deadlines --------------------------------------------------------------------------------
-
-
-def working_days_before(*, day: datetime.date, count: int) -> datetime.date:
-    """The date `count` working days (Mon–Fri) before `day`. Public holidays are not counted yet."""
-    while count > 0:
-        day -= datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
 
 
 def review_overdue_since(*, now: datetime.datetime | None = None) -> datetime.datetime:

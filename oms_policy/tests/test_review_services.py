@@ -247,9 +247,12 @@ def test_request_documents_needs_a_future_deadline(reviewer):
         (datetime.date(2026, 12, 1), datetime.date(2026, 11, 24)),  # Tuesday → the Tuesday before
         (datetime.date(2026, 11, 30), datetime.date(2026, 11, 23)),  # Monday → the Monday before
         (datetime.date(2026, 12, 5), datetime.date(2026, 11, 30)),  # Saturday → Fri, Thu, Wed, Tue, Mon
+        # The New Year days off (31 Dec 2025 – 11 Jan 2026) and the May holidays are not working days.
+        (datetime.date(2026, 1, 14), datetime.date(2025, 12, 26)),
+        (datetime.date(2026, 5, 14), datetime.date(2026, 5, 6)),
     ],
 )
-def test_working_days_skip_weekends(today, expected):
+def test_working_days_skip_weekends_and_holidays(today, expected):
     assert working_days_before(day=today, count=5) == expected
 
 
