@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class PolicyStatus(models.TextChoices):
@@ -71,3 +72,16 @@ class VerifyState(models.TextChoices):
     REPLACED = "replaced", _("Заменён")
     INVALID = "invalid", _("Недействителен")
     UNKNOWN = "unknown", _("Не найден")
+
+
+# The first catalogue's titles and summaries (migration 0004_journey_service) for makemessages: the
+# service pages show a row's text with {% translate %}, so these appear in English; a text edited in
+# the admin is shown as typed.
+SERVICE_CATALOGUE_TEXTS = (
+    gettext_noop("Обновление полиса ОМС"),
+    gettext_noop("Продлить полис, исправить в нём данные или сменить страховую компанию. Решение — за 5 рабочих дней."),
+    gettext_noop("Смена страховой медицинской организации (СМО)"),
+    gettext_noop("Выбрать другую страховую компанию: раз в год до 1 ноября или после переезда."),
+    gettext_noop("Исправление данных в полисе ОМС"),
+    gettext_noop("Сменили фамилию, паспорт или нашли ошибку в полисе — обновите данные."),
+)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -263,19 +263,21 @@ def rate_request(request: HttpRequest, request_id: int) -> HttpResponse:
 
 # What each status means for the citizen (the help page); the labels are the statuses' own.
 STATUS_HELP = {
-    RequestStatus.SUBMITTED: _lazy("Заявка получена и ждёт проверки."),
-    RequestStatus.IN_REVIEW: _lazy("Сотрудник проверяет сведения и сканы. Обычно это занимает от 1 до 5 рабочих дней."),
-    RequestStatus.DOCUMENTS_REQUESTED: _lazy(
+    RequestStatus.SUBMITTED: gettext_lazy("Заявка получена и ждёт проверки."),
+    RequestStatus.IN_REVIEW: gettext_lazy(
+        "Сотрудник проверяет сведения и сканы. Обычно это занимает от 1 до 5 рабочих дней."
+    ),
+    RequestStatus.DOCUMENTS_REQUESTED: gettext_lazy(
         "Нужно донести документы или уточнить сведения. В уведомлении сказано, что именно и до какого срока; "
         "загрузите их на странице заявки."
     ),
-    RequestStatus.APPROVED: _lazy("Решение положительное; полис обновляется."),
-    RequestStatus.POLICY_ISSUED: _lazy(
+    RequestStatus.APPROVED: gettext_lazy("Решение положительное; полис обновляется."),
+    RequestStatus.POLICY_ISSUED: gettext_lazy(
         "Обновлённый полис в электронном виде — в личном кабинете. Его можно распечатать или сохранить."
     ),
-    RequestStatus.REJECTED: _lazy("В обновлении отказано; причины указаны на странице заявки."),
-    RequestStatus.WITHDRAWN: _lazy("Вы отменили заявку сами."),
-    RequestStatus.EXPIRED: _lazy("Документы не донесли в срок; подайте заявку заново."),
+    RequestStatus.REJECTED: gettext_lazy("В обновлении отказано; причины указаны на странице заявки."),
+    RequestStatus.WITHDRAWN: gettext_lazy("Вы отменили заявку сами."),
+    RequestStatus.EXPIRED: gettext_lazy("Документы не донесли в срок; подайте заявку заново."),
 }
 
 

@@ -252,7 +252,7 @@ def _policy_path() -> str:
 @pytest.mark.parametrize("language", ["ru", "en"])
 @pytest.mark.parametrize(("old", "new"), list(TRANSITIONS))
 def test_each_event_writes_exactly_its_rows_in_the_recipients_language(
-    old, new, language, citizen, en_citizen, reviewer, english_catalogue, sms_outbox, django_capture_on_commit_callbacks
+    old, new, language, citizen, en_citizen, reviewer, sms_outbox, django_capture_on_commit_callbacks
 ):
     recipient = en_citizen if language == "en" else citizen
     title, inbox_text, subject, sms, sentence = EXPECTED[(old, new)][language]
@@ -341,7 +341,7 @@ SMS_EVENTS = sorted(set(EVENT_BY_MOVE.values()) | {"request_documents_reminder"}
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
-def test_every_request_sms_fits_one_segment(language, english_catalogue, db):
+def test_every_request_sms_fits_one_segment(language, db):
     """70 characters: a Cyrillic SMS (UCS-2) segment; the English texts are held to the same limit."""
     from oms_policy.models import PolicyRequest
 
@@ -398,7 +398,6 @@ def test_the_documents_reminder_in_the_recipients_language(
     sentence,
     citizen,
     en_citizen,
-    english_catalogue,
     sms_outbox,
     django_capture_on_commit_callbacks,
 ):
