@@ -32,7 +32,7 @@ from portal.tasking import enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 # Characters that change how a name is shown without being seen: bidi overrides and isolates
-# («photo‮gpj.exe»), zero-width marks, and the rest of Unicode's format (Cf) and control (Cc) classes.
+# («photo<U+202E>gpj.exe»), zero-width marks, and the rest of Unicode's format (Cf) and control (Cc) classes.
 _NAME_MAX = 255
 
 
