@@ -55,9 +55,9 @@ def fill(total: int) -> tuple[list[str], int]:
         cursor.execute(
             """
             INSERT INTO accounts_user (password, is_superuser, email, last_name, first_name, patronymic, sex,
-                                       identity_level, is_staff, is_active, date_joined)
+                                       identity_level, is_staff, is_active, date_joined, language)
             SELECT '!', false, 'bench-citizen-' || n || '@example.ru', (%s::text[])[1 + n %% 9], 'Анна',
-                   'Сергеевна', 'female', 'confirmed', false, true, now()
+                   'Сергеевна', 'female', 'confirmed', false, true, now(), 'ru'
             FROM generate_series(1, %s) AS n
             """,
             [SURNAMES, CITIZENS],
@@ -65,9 +65,9 @@ def fill(total: int) -> tuple[list[str], int]:
         cursor.execute(
             """
             INSERT INTO accounts_user (password, is_superuser, email, last_name, first_name, patronymic, sex,
-                                       identity_level, is_staff, is_active, date_joined)
+                                       identity_level, is_staff, is_active, date_joined, language)
             SELECT '!', false, 'bench-reviewer-' || n || '@oms.localhost', 'Проверкина', 'Ольга', '', '',
-                   'standard', true, true, now()
+                   'standard', true, true, now(), 'ru'
             FROM generate_series(1, %s) AS n
             """,
             [REVIEWERS],
