@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -19,10 +20,55 @@ SAMPLES = Path(settings.BASE_DIR) / "documents" / "tests" / "samples"
 CITIZEN_PASSWORD = "Зелёный-чайник-42"
 
 
+AXE_JS = Path(settings.BASE_DIR) / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# axe is served from the portal's own origin by the browser context (a route), so the page's
+# Content-Security-Policy stays on for the whole journey and refusals are still seen.
+AXE_PATH = "/__axe__/axe.min.js"
+AXE_RUN = (
+    "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice']}))"
+    ".violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+    ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ') + ' — ' + n.failureSummary).join(', '))"
+)
+
+
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(AXE_JS.parents[2]), "--no-audit", "--no-fund"], check=True, timeout=300
+        )
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def audited(page: Page, base: str) -> Page:
+    """Check every page `shot` sees with axe-core (serious and critical findings) and record every
+    Content-Security-Policy refusal: `page.axe_found` {step: [...]}, `page.csp_refused` [...]."""
+    source = axe_source()
+    page.context.route(base + AXE_PATH, lambda route: route.fulfill(body=source, content_type="application/javascript"))
+    page.axe_found = {}
+    page.csp_refused = []
+    page.on(
+        "console",
+        lambda message: page.csp_refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    page.axe_base = base
+    return page
+
+
+def axe_check(page: Page) -> list[str]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=page.axe_base + AXE_PATH)
+    return page.evaluate(AXE_RUN)
+
+
 def shot(page: Page, name: str) -> None:
-    """A full-page screenshot for the CI artifacts (var/screenshots/<name>.png)."""
+    """A full-page screenshot for the CI artifacts (var/screenshots/<name>.png); on an audited
+    page, axe-core checks it too."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if getattr(page, "axe_found", None) is not None:
+        found = axe_check(page)
+        if found:
+            page.axe_found[f"{name} {page.url}"] = found
 
 
 def outbox_wait(folder: Path, *, to: str, pattern: str, seen: set[str], timeout: float = 20) -> re.Match:

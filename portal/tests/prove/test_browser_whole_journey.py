@@ -13,6 +13,7 @@ the admin). Screenshots of every step land in var/screenshots/ (CI keeps them as
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from oms_policy.numbers import request_number_display
 from oms_policy.tests.journey_support import VALID_ENP, catalogue_ensure
 from portal.tests.prove.journey_steps import (
     SAMPLES,
+    audited,
     log_in,
     outbox_texts,
     register,
@@ -104,25 +106,27 @@ def _fill_request(page, base, *, prefix):
     page.get_by_role("link", name="Мои услуги").first.click()
     page.get_by_label("Найти услугу").fill("обновить полис")
     page.get_by_role("button", name="Найти").click()
-    shot(page, f"{prefix}10-search")
+    shot(page, f"{prefix}08-search")
     page.get_by_role("link", name="Обновление полиса ОМС").click()
+    shot(page, f"{prefix}09-service")
     page.get_by_role("button", name="Начать").click()
 
     expect(page.get_by_text("Шаг 1 из 5")).to_be_visible()
     page.get_by_label("Полис единого образца (ЕНП)").check()
     page.get_by_label("Номер полиса").fill("8451 9991 2289 9990")
     page.get_by_label("Регион, где вы живёте").select_option(label="г. Москва")
-    shot(page, f"{prefix}11-step-policy")
+    shot(page, f"{prefix}10-step-policy")
     page.get_by_role("button", name="Далее").click()
 
     expect(page.get_by_text("Шаг 2 из 5")).to_be_visible()
     page.get_by_label("Женский").check()
     page.get_by_label("Дата рождения").fill("1988-04-12")
-    shot(page, f"{prefix}12-step-person")
+    shot(page, f"{prefix}11-step-person")
     page.get_by_role("button", name="Далее").click()
 
     expect(page.get_by_text("Шаг 3 из 5")).to_be_visible()
     page.get_by_label("Продление").check()
+    shot(page, f"{prefix}12-step-change")
     page.get_by_role("button", name="Далее").click()
 
     expect(page.get_by_text("Шаг 4 из 5")).to_be_visible()
@@ -144,6 +148,8 @@ def _fill_request(page, base, *, prefix):
 def _upload(page, slot: str, sample: str) -> None:
     """Choose a file in the slot; the page sends it at once and shows the check's outcome."""
     section = page.locator(f'[data-doc-slot="{slot}"]')
+    # The script has taken the form over (it hides the no-script button): a file chosen now is sent.
+    expect(section.locator("[data-doc-upload] button[data-no-js]")).to_be_hidden()
     files = section.locator("li.doc-file")
     before = files.count()
     section.locator('input[type="file"]').last.set_input_files(str(SAMPLES / sample))
@@ -154,7 +160,7 @@ def _upload(page, slot: str, sample: str) -> None:
 def _citizen_ready(browser, base, outboxes, seen, *, prefix, last_name, first_name, patronymic, phone, email):
     """A new person: registered, both contacts confirmed, identity confirmed, logged in."""
     context = _context(browser, "citizen")
-    page = context.new_page()
+    page = audited(context.new_page(), base)
     register(
         page,
         base=base,
@@ -293,6 +299,21 @@ def test_whole_journey_register_verify_apply_documents_requested_approved_pdf(br
         assert sum(request.number in re.sub(r"\D", "", text) or number in text for text in sms) >= len(events)
         emails = outbox_texts(outboxes / "email", to=email)
         assert sum(number in text for text in emails) >= len(events)
+
+        # The citizen's other pages on the way: the list, settings, help and the chat.
+        for path, name in [
+            ("/requests/", "a60-requests"),
+            ("/notifications/settings/", "a61-notification-settings"),
+            ("/help/", "a62-help"),
+            ("/support/", "a63-chat"),
+            ("/accounts/security/", "a64-security"),
+        ]:
+            page.goto(base + path)
+            shot(page, name)
+        # Accessibility: axe-core found nothing serious or critical on any citizen page above, and
+        # the Content-Security-Policy refused nothing the pages load.
+        assert page.axe_found == {}, json.dumps(page.axe_found, ensure_ascii=False, indent=1)
+        assert page.csp_refused == []
     finally:
         staff.close()
         citizen.close()
@@ -375,6 +396,8 @@ def test_whole_journey_second_run_rejected_with_reasons_resubmitted_approved(bro
         page.goto(base + "/notifications/")
         expect(page.locator("main")).to_contain_text(second_number)
         shot(page, "b50-inbox")
+        assert page.axe_found == {}, json.dumps(page.axe_found, ensure_ascii=False, indent=1)
+        assert page.csp_refused == []
     finally:
         staff.close()
         citizen.close()
