@@ -90,10 +90,12 @@ def test_reviewer_requests_a_document_then_approves(page, postgres):
     page.get_by_role("button", name="Одобрить").click()
     expect(page.locator(".messagelist")).to_contain_text(re.compile(r"одобрена"))
     request.refresh_from_db()
-    assert (request.status, request.reviewer_id) == (RequestStatus.APPROVED, reviewer.pk)
+    # The approval schedules the policy issue after commit (in-process here): the policy follows.
+    assert (request.status, request.reviewer_id) == (RequestStatus.POLICY_ISSUED, reviewer.pk)
     assert list(PolicyRequest.objects.get(pk=request.pk).status_changes.values_list("new_status", flat=True)) == [
         RequestStatus.IN_REVIEW,
         RequestStatus.DOCUMENTS_REQUESTED,
         RequestStatus.IN_REVIEW,
         RequestStatus.APPROVED,
+        RequestStatus.POLICY_ISSUED,
     ]
