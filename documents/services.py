@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-import secrets
 import shutil
 import tempfile
+import time
 import unicodedata
 from typing import IO
 
@@ -320,17 +320,27 @@ def scan_check(*, document_id: int) -> str:
     if file_goes:
         changes["file_deleted_at"] = now
     elif clean is not None:
+        # One name per original: a run killed before its commit (a worker SIGKILLed, then the task
+        # redelivered) left a copy nothing refers to — replace it instead of leaving a citizen's
+        # scan behind in storage (portal/tests/prove/test_scan_worker_killed.py).
+        clean_name = f"{original_name}.clean"
+        if storage.exists(clean_name):
+            storage.delete(clean_name)
         with clean:
-            clean_name = storage.save(f"{original_name}.{secrets.token_hex(4)}", clean)
+            clean_name = storage.save(clean_name, clean)
         changes["file"] = clean_name
         changes["size"] = storage.size(clean_name)
+    pause = getattr(settings, "SCAN_CHECK_TEST_PAUSE_SECONDS", 0)  # defined only in test settings
+    if pause:
+        time.sleep(pause)
     with transaction.atomic():
         claimed = Document.objects.filter(
             pk=document.pk, status=DocumentStatus.CHECKING, file_deleted_at=None, file=original_name
         ).update(**changes)
         if not claimed:
-            # Another run finished first: keep its result, drop what this one made.
-            if clean_name:
+            # Another run finished first: keep its result, drop what this one made (unless the
+            # winner's row points at the same name).
+            if clean_name and not Document.objects.filter(pk=document.pk, file=clean_name).exists():
                 storage.delete(clean_name)
             return "skipped"
         if file_goes or clean_name:

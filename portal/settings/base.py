@@ -454,7 +454,8 @@ MIDDLEWARE.insert(
 )
 # Security headers. Content-Security-Policy (django-csp): scripts and styles only from this origin
 # or with the per-response nonce (templates: <script nonce="{{ request.csp_nonce }}">), never inline
-# attributes; blob: media for the identity video's preview before it is sent.
+# attributes; blob: media for the identity video's preview before it is sent; data: images for the
+# policy's QR code on «Мой полис» (it is drawn into the page, which also works offline).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {

@@ -64,3 +64,14 @@ AXES_ENABLED = True
 POLICY_ISSUE_TEST_PAUSE_SECONDS = env_int("TEST_POLICY_ISSUE_PAUSE_SECONDS", 0)
 # Test workers start without the PDF warm-up unless a test asks for it (the worker kill test does).
 POLICY_WORKER_WARM_UP = env_bool("TEST_POLICY_WORKER_WARM_UP", False)
+
+# --- prove: a pause between the scan check's clean copy and its commit, so a test can kill the
+# worker there (portal/tests/prove/test_scan_worker_killed.py). Only this settings module defines it.
+SCAN_CHECK_TEST_PAUSE_SECONDS = env_int("TEST_SCAN_CHECK_PAUSE_SECONDS", 0)
+# Test workers look for messages of a killed worker every second (kombu's default sweep runs every
+# 10 s and scans on every 10th run: a redelivery after a 2 s visibility timeout took up to 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {  # noqa: F405
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
