@@ -64,7 +64,7 @@ class PolicyStepForm(forms.ModelForm):
     )
     region = forms.ModelChoiceField(
         label=_("Регион, где вы живёте"),
-        queryset=selectors.region_list(),
+        queryset=selectors.region_list_served(),
         empty_label=_("Выберите регион"),
         help_text=_("В этом регионе будет действовать полис; от него зависит список страховых компаний."),
     )

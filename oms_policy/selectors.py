@@ -29,6 +29,12 @@ def region_list() -> QuerySet[Region]:
     return Region.objects.order_by("name")
 
 
+def region_list_served() -> QuerySet[Region]:
+    """Regions where at least one СМО works in OMS: a policy can only be issued with an insurer, so
+    the form offers only these (an approved request in a region without one could never be issued)."""
+    return Region.objects.filter(insurance_companies__is_active=True).distinct().order_by("name")
+
+
 def insurance_company_list(*, region: Region | None = None) -> QuerySet[InsuranceCompany]:
     """Active СМО, optionally only those working in `region`; the region is joined for display."""
     companies = InsuranceCompany.objects.filter(is_active=True).select_related("region")

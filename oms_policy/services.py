@@ -331,6 +331,9 @@ def policy_request_submit_problems(*, draft: PolicyRequest) -> list[str]:
     problems = []
     if not (draft.current_policy_kind and draft.current_policy_number):
         problems.append(_("Укажите номер текущего полиса (шаг 1)."))
+    if draft.region_id and not InsuranceCompany.objects.filter(region_id=draft.region_id, is_active=True).exists():
+        # No insurer works there: the policy could never be issued after an approval.
+        problems.append(_("В выбранном регионе нет страховой компании — выберите регион, где вы живёте (шаг 1)."))
     if not (draft.last_name and draft.first_name and draft.sex and draft.birth_date):
         problems.append(_("Заполните личные данные (шаг 2)."))
     if not draft.change_kind:

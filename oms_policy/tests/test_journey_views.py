@@ -456,3 +456,27 @@ def test_resubmission_shows_each_reason_beside_its_field_and_document(cl, citize
     policy_request_draft_update(draft=draft, values={}, reached_step=4)
     step_4 = cl.get(_step_url(draft, 4)).content.decode()
     assert "Паспорт: страница с фотографией: Скан размыт." in step_4
+
+
+def test_a_region_without_an_insurer_is_not_offered_and_blocks_sending(cl, citizen):
+    """An approved request in a region with no СМО could never get its policy: refuse it up front."""
+    from oms_policy.models import Region
+    from oms_policy.services import policy_request_submit_problems
+
+    # The reference data has subjects with no СМО in it yet (e.g. «Алтайский край»).
+    empty = Region.objects.exclude(insurance_companies__is_active=True).order_by("name").first()
+    assert empty is not None
+    draft = PolicyRequestFactory(applicant=citizen, current_policy_number="")
+    page = cl.get(_step_url(draft, 1)).content.decode()
+    assert f'value="{empty.pk}"' not in page and f'value="{RegionFactory().pk}"' in page
+    response = cl.post(
+        _step_url(draft, 1),
+        {"current_policy_kind": "unified", "current_policy_number": "2847040848000286", "region": empty.pk},
+    )
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert (draft.region_id, draft.draft_step) != (empty.pk, 2)
+    # A draft that got such a region some other way (an old draft, an edited list) cannot be sent.
+    draft.region = empty
+    draft.save(update_fields=["region"])
+    assert "В выбранном регионе нет страховой компании" in " ".join(policy_request_submit_problems(draft=draft))
