@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.test_browser_accessibility import _session_cookie
 from oms_policy.models import PolicyRequest
+from oms_policy.selectors import region_list_served
 from oms_policy.tests.journey_support import catalogue_ensure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,9 +53,11 @@ def test_keyboard_alone_starts_the_request_and_sends_step_one(browser, live_serv
         page.keyboard.type("8451 9991 2289 9990")
         _tab_to(page, lambda f: f[2] == "id_region")
         # Arrow keys on the closed list (typing Cyrillic goes through CDP insertText, not key presses).
-        page.keyboard.press("End")  # г. Севастополь
-        page.keyboard.press("ArrowUp")
-        page.keyboard.press("ArrowUp")
+        # The list holds the regions where an insurer works (oms_policy.selectors.region_list_served).
+        names = list(region_list_served().values_list("name", flat=True))
+        page.keyboard.press("End")
+        for _ in range(len(names) - 1 - names.index("г. Москва")):
+            page.keyboard.press("ArrowUp")
         expect(page.locator("#id_region option:checked")).to_have_text("г. Москва")
         _tab_to(page, lambda f: f[0] == "BUTTON" and f[3] == "Далее")
         page.keyboard.press("Enter")
