@@ -8,7 +8,6 @@ with its QR code — and the static files that page uses; nothing else is cached
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -22,35 +21,6 @@ from django.views.decorators.http import require_GET
 from oms_policy.policy_views import OFFLINE_CACHE_NAME
 
 
-class _UnsavedSession:
-    """The request's session, readable as usual but never saved.
-
-    Browsers fetch the service worker and the manifest by themselves, in the background of every
-    page; with SESSION_SAVE_EVERY_REQUEST each fetch would count as activity and keep an idle
-    session alive past its timeout (the session-timeout dialog would send the person to a login
-    page that lets them straight back in).
-    """
-
-    def __init__(self, session) -> None:
-        self._session = session
-
-    def __getattr__(self, name: str):
-        return getattr(self._session, name)
-
-    def save(self, must_create: bool = False) -> None:
-        return None
-
-
-def _session_untouched(view):
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        request.session = _UnsavedSession(request.session)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@_session_untouched
 @require_GET
 @cache_control(max_age=3600, public=True)
 def manifest(request: HttpRequest) -> JsonResponse:
@@ -74,7 +44,6 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@_session_untouched
 @require_GET
 @cache_control(no_cache=True)
 def service_worker(request: HttpRequest) -> HttpResponse:

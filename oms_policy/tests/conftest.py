@@ -12,16 +12,6 @@ from django.utils import timezone
 from oms_policy.constants import RequestStatus
 
 
-@pytest.fixture(autouse=True)
-def _review_rows_after_flush(request, _data_migration_rows):
-    """Transactional tests lose data-migration rows when they flush; put the review ones back."""
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
-        return
-    from oms_policy.tests.review_helpers import review_groups_restore
-
-    review_groups_restore()
-
-
 @pytest.fixture
 def review_head(db):
     from accounts.constants import StaffGroup

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
 import io
 
 from django.core.files.base import ContentFile
@@ -54,17 +53,3 @@ def scan_make(*, request, slot: str, status: str = "passed", verdict: str = "", 
     document.file.save("scan.png", ContentFile(content), save=False)
     document.save()
     return document
-
-
-def review_groups_restore() -> None:
-    """After a flush (transactional tests) put back the groups and reasons of 0004_review_roles."""
-    from django.apps import apps
-
-    from oms_policy.review_models import RejectionReason
-
-    migration = importlib.import_module("oms_policy.migrations.0004_review_roles")
-    migration.groups_apply(apps, migration.GROUP_PERMISSIONS)
-    for code, text, subject, position in migration.REJECTION_REASONS:
-        RejectionReason.objects.get_or_create(
-            code=code, defaults={"text": text, "subject": subject, "position": position}
-        )
