@@ -110,9 +110,67 @@ def _cached_key_signer_class():
 
     class CachedKeySigner(SimpleSigner):
         """pyHanko's SimpleSigner parses the private key again for every signature, and OpenSSL checks
-        an RSA key on every load (~100 ms here, as long as a whole render): parse it once."""
+        an RSA key on every load (~100 ms here, as long as a whole render): parse it once.
+
+        It also reuses the CMS container. With PAdES and no timestamp the signed attributes of every
+        policy signature are the same but for the 32-byte document digest (content type, message
+        digest, signing-certificate-v2, algorithm protection: the signing time is the PDF's /M), and
+        an RSA PKCS #1 v1.5 signature is deterministic and of fixed length. pyHanko builds the container
+        in pure Python (asn1crypto), which cost as much as a third of the rendering. So the first
+        signature is made by pyHanko and kept as a template; later ones put the new digest into it,
+        sign the new signed attributes with the key and put the signature in its place — the same
+        bytes pyHanko would write (`oms_policy/tests/test_policy_signing.py` compares them). Anything
+        else (a timestamp, other attributes, another algorithm) goes through pyHanko every time.
+        """
 
         _private_key = None
+        _templates: dict | None = None
+
+        async def async_sign(
+            self,
+            data_digest: bytes,
+            digest_algorithm: str,
+            dry_run=False,
+            use_pades=False,
+            timestamper=None,
+            signed_attr_settings=None,
+            is_pdf_sig=True,
+            encap_content_info=None,
+        ):
+            from asn1crypto import cms
+
+            plain = (
+                not dry_run
+                and timestamper is None
+                and encap_content_info is None
+                and is_pdf_sig
+                and use_pades
+                and (signed_attr_settings is None or _settings_plain(signed_attr_settings))
+            )
+            key = (digest_algorithm.lower(), len(data_digest))
+            template = (self._templates or {}).get(key) if plain else None
+            if template is not None:
+                return cms.ContentInfo.load(template.fill(data_digest, self._sign_attributes))
+            result = await super().async_sign(
+                data_digest,
+                digest_algorithm,
+                dry_run=dry_run,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                signed_attr_settings=signed_attr_settings,
+                is_pdf_sig=is_pdf_sig,
+                encap_content_info=encap_content_info,
+            )
+            if plain:
+                template = _SignatureTemplate.from_content_info(
+                    result, digest=data_digest, digest_algorithm=digest_algorithm.lower()
+                )
+                if template is not None:
+                    self._templates = {**(self._templates or {}), key: template}
+            return result
+
+        def _sign_attributes(self, signed_attributes: bytes, digest_algorithm: str) -> bytes:
+            return self.sign_raw(signed_attributes, digest_algorithm)
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
             if self._private_key is None:
@@ -126,6 +184,89 @@ def _cached_key_signer_class():
             return super().sign_raw(data, digest_algorithm)
 
     return CachedKeySigner
+
+
+# The signed attributes a reusable template may hold; any other (a signing time, CAdES attributes,
+# revocation info) makes every signature go through pyHanko.
+_TEMPLATE_ATTRIBUTES = frozenset(
+    {"content_type", "message_digest", "signing_certificate_v2", "cms_algorithm_protection"}
+)
+
+
+def _settings_plain(settings_) -> bool:
+    return getattr(settings_, "cades_signed_attrs", None) is None and (
+        getattr(settings_, "adobe_revinfo_attr", None) is None
+    )
+
+
+class _SignatureTemplate:
+    """A CMS SignedData (DER) with the places of the message digest, the signed attributes and the
+    signature value: all three keep their lengths from one document to the next."""
+
+    def __init__(
+        self,
+        *,
+        der: bytes,
+        digest_at: int,
+        digest_length: int,
+        attrs_at: int,
+        attrs_end: int,
+        signature_at: int,
+        signature_length: int,
+        digest_algorithm: str,
+    ) -> None:
+        self.der = der
+        self.digest_at, self.digest_length = digest_at, digest_length
+        self.attrs_at, self.attrs_end = attrs_at, attrs_end
+        self.signature_at, self.signature_length = signature_at, signature_length
+        self.digest_algorithm = digest_algorithm
+
+    @classmethod
+    def from_content_info(cls, content_info, *, digest: bytes, digest_algorithm: str):
+        """The template of a container pyHanko made, or None when it cannot be reused safely."""
+        signer_infos = content_info["content"]["signer_infos"]
+        if len(signer_infos) != 1:
+            return None
+        signer_info = signer_infos[0]
+        if signer_info["unsigned_attrs"].native is not None:
+            return None
+        if signer_info["signature_algorithm"]["algorithm"].native not in ("rsassa_pkcs1v15", "sha256_rsa"):
+            return None  # only a deterministic, fixed-length signature keeps the layout
+        attributes = signer_info["signed_attrs"]
+        types = {attribute["type"].native for attribute in attributes}
+        if "message_digest" not in types or not types <= _TEMPLATE_ATTRIBUTES:
+            return None
+        der = content_info.dump()
+        attrs_der = attributes.dump()  # [0] IMPLICIT SET OF Attribute, as it sits in the container
+        signature = signer_info["signature"].native
+        if der.count(attrs_der) != 1 or der.count(signature) != 1 or attrs_der.count(digest) != 1:
+            return None
+        attrs_at = der.index(attrs_der)
+        return cls(
+            der=der,
+            digest_at=attrs_at + attrs_der.index(digest),
+            digest_length=len(digest),
+            attrs_at=attrs_at,
+            attrs_end=attrs_at + len(attrs_der),
+            signature_at=der.index(signature),
+            signature_length=len(signature),
+            digest_algorithm=digest_algorithm,
+        )
+
+    def fill(self, digest: bytes, sign) -> bytes:
+        """The container for a document with this `digest`; `sign(data, digest_algorithm)` signs."""
+        if len(digest) != self.digest_length:
+            raise ValueError("digest length differs from the template's")
+        der = bytearray(self.der)
+        der[self.digest_at : self.digest_at + len(digest)] = digest
+        # The signature covers the signed attributes encoded as a SET OF (tag 0x31), not as the
+        # [0] IMPLICIT field they are stored in (RFC 5652, 5.4).
+        signed = b"\x31" + bytes(der[self.attrs_at + 1 : self.attrs_end])
+        signature = sign(signed, self.digest_algorithm)
+        if len(signature) != self.signature_length:
+            raise ValueError("signature length differs from the template's")
+        der[self.signature_at : self.signature_at + len(signature)] = signature
+        return bytes(der)
 
 
 @lru_cache(maxsize=4)
