@@ -4,13 +4,42 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Count, Q, Window
 
 from notifications.constants import PreferenceEvent
 from notifications.models import Notification, NotificationPreference
 
 
-def notification_unread_count(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at=None).count()
+class Bell:
+    """The header's bell for one page: the unread count and the newest rows, fetched in one query
+    (a window count over the recipient's rows beside the newest `limit`), and only when a template
+    asks for either — pages without the header (JSON, files, the admin) pay nothing."""
+
+    def __init__(self, *, user, limit: int = 5) -> None:
+        self._user, self._limit = user, limit
+        self._rows: list[Notification] | None = None
+
+    def _load(self) -> list[Notification]:
+        if self._rows is None:
+            self._rows = list(
+                Notification.objects.filter(recipient=self._user)
+                .annotate(unread_total=Window(Count("pk", filter=Q(read_at=None))))
+                .order_by("-created_at")[: self._limit]
+            )
+        return self._rows
+
+    @property
+    def unread(self) -> int:
+        rows = self._load()
+        return rows[0].unread_total if rows else 0
+
+    @property
+    def recent(self) -> list[Notification]:
+        return self._load()
+
+
+def notification_bell(*, user, limit: int = 5) -> Bell:
+    return Bell(user=user, limit=limit)
 
 
 def notification_list(*, user, limit: int = 50):
@@ -19,11 +48,6 @@ def notification_list(*, user, limit: int = 50):
 
 def notification_exists(*, dedupe_key: str) -> bool:
     return Notification.objects.filter(dedupe_key=dedupe_key).exists()
-
-
-def notification_recent(*, user, limit: int = 5) -> list[Notification]:
-    """The newest inbox rows for the bell's list (unread first is the inbox page's job)."""
-    return list(Notification.objects.filter(recipient=user).order_by("-created_at")[:limit])
 
 
 def notification_preferences_for(*, user) -> dict[str, tuple[bool, bool]]:

@@ -226,3 +226,45 @@ def test_mark_read_never_redirects_off_site(client, citizen, two_notifications):
     client.force_login(citizen)
     response = client.post(reverse("notifications:mark-read", args=[first.pk]), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("notifications:inbox")
+
+
+def test_the_bell_counts_unread_beyond_its_list_in_one_query(client, citizen, django_assert_num_queries):
+    """Eight messages: the three oldest unread, the five newest read. The bell lists the five newest
+    and still counts the three unread, with one query for both."""
+    from notifications.selectors import notification_bell
+
+    now = timezone.now()
+    for n in range(8):
+        row = Notification.objects.create(
+            recipient=citizen, event="request_in_review", title=f"Сообщение {n}", body="…"
+        )
+        Notification.objects.filter(pk=row.pk).update(
+            created_at=now - timezone.timedelta(minutes=10 - n), read_at=None if n < 3 else now
+        )
+    bell = notification_bell(user=citizen)
+    with django_assert_num_queries(1):
+        assert bell.unread == 3
+        assert [item.title for item in bell.recent] == [f"Сообщение {n}" for n in (7, 6, 5, 4, 3)]
+    client.force_login(citizen)
+    content = client.get(reverse("cabinet")).content.decode()
+    assert "Уведомления: 3 непрочитанных" in content
+    assert '<span class="badge" aria-hidden="true">3</span>' in content
+
+
+def test_a_page_without_the_bell_does_not_query_it(db):
+    """The admin renders with the portal's context processor but shows no bell: no inbox query."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.constants import StaffGroup
+    from accounts.tests.admin_helpers import verified_staff_client
+    from accounts.tests.factories import StaffFactory
+
+    staff = StaffFactory()
+    staff.groups.add(Group.objects.get(name=StaffGroup.SUPPORT))
+    client = verified_staff_client(staff)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:index")).status_code == 200
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
