@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +106,26 @@ def qr_png(data: str, *, box_size: int = 8) -> bytes:
     return buffer.getvalue()
 
 
+QR_CACHE_SECONDS = 30 * 24 * 3600
+
+
 def qr_data_uri(data: str, *, box_size: int = 8) -> str:
-    return "data:image/png;base64," + base64.b64encode(qr_png(data, box_size=box_size)).decode("ascii")
+    """The QR code of `data` as a data: URI. The same link always gives the same picture, so it is kept
+    in the cache: «Мой полис» shows it on every visit and drawing it is ~4 ms of pure-Python work. A
+    cache that is down costs only that work, never the page."""
+    key = f"qr:v1:{box_size}:{hashlib.sha256(data.encode()).hexdigest()}"
+    try:
+        cached = cache.get(key)
+    except (OSError, RedisError):
+        cached = None
+    if cached:
+        return cached
+    value = "data:image/png;base64," + base64.b64encode(qr_png(data, box_size=box_size)).decode("ascii")
+    try:
+        cache.set(key, value, QR_CACHE_SECONDS)
+    except (OSError, RedisError):
+        logger.warning("qr: the cache is not answering; the code is drawn on every view meanwhile")
+    return value
 
 
 def content_digest(*, document_id: str, content: dict[str, Any]) -> str:

@@ -163,3 +163,30 @@ def test_fetching_the_service_worker_does_not_keep_a_session_alive(client, citiz
     # A real page does count as activity.
     client.get(reverse("policy:my-policy"))
     assert Session.objects.get(pk=key).expire_date > before
+
+
+def test_the_qr_code_is_drawn_once_and_a_cache_outage_only_costs_the_drawing(
+    client, citizen, issued_document, monkeypatch
+):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from oms_policy import policy_pdf
+
+    drawn = []
+    real_qr_png = policy_pdf.qr_png
+    monkeypatch.setattr(policy_pdf, "qr_png", lambda data, **kw: drawn.append(data) or real_qr_png(data, **kw))
+    client.force_login(citizen)
+    pages = [client.get(reverse("policy:my-policy")).content.decode() for _ in range(3)]
+    assert len(drawn) <= 1  # at most once (the PDF's issue may already have drawn and kept it)
+    qr = pages[0][pages[0].index('src="data:image/png;base64,') :].split('"')[1]
+    assert all(qr in page for page in pages)
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    monkeypatch.setattr(policy_pdf.cache, "get", down)
+    monkeypatch.setattr(policy_pdf.cache, "set", down)
+    response = client.get(reverse("policy:my-policy"))
+    assert response.status_code == 200
+    assert qr in response.content.decode()
+    assert len(drawn) >= 1
