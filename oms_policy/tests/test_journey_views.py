@@ -382,10 +382,10 @@ def _many(citizen, reviewer, count):
 
 
 # Session, user, the page's own rows (list: requests; page: request, documents, status changes),
-# the bell in the header (unread count and the last messages), and the session save (a savepoint
-# around an UPDATE; the tests make it due on every request with SESSION_REFRESH_SECONDS = 0).
-LIST_QUERIES = 8
-PAGE_QUERIES = 10
+# the bell in the header (unread count and the last messages in one query), and the session save (a
+# savepoint around an UPDATE; the tests make it due on every request with SESSION_REFRESH_SECONDS = 0).
+LIST_QUERIES = 7
+PAGE_QUERIES = 9
 
 
 def test_list_runs_a_constant_number_of_queries(cl, citizen, reviewer, django_assert_num_queries, settings):

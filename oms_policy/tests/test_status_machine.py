@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from notifications.models import Notification, OutboundMessage
-from oms_policy.constants import ActorRole, RequestStatus
+from oms_policy.constants import ActorRole, ChangeKind, RequestStatus
 from oms_policy.models import StatusChange
 from oms_policy.numbers import (
     request_number_display,
@@ -174,3 +174,21 @@ def test_document_slots_follow_the_kind_of_change(kind, reason, number, required
 
     request = PolicyRequestFactory(change_kind=kind, smo_change_reason=reason, current_policy_number=number)
     assert policy_request_document_slots(request=request) == (required, optional)
+
+
+def test_status_labels_follow_the_active_language_and_keep_unknown_values(db):
+    """The request's labels come from a map kept per field (oms_policy.models.ChoiceLabels): the map
+    holds lazy labels, so the language switched after it is built still decides the words."""
+    from django.utils import translation
+
+    request = PolicyRequestFactory.build(status=RequestStatus.DOCUMENTS_REQUESTED, change_kind=ChangeKind.RENEWAL)
+    with translation.override("ru"):
+        assert request.get_status_display() == "Требуются документы"
+    with translation.override("en"):
+        assert request.get_status_display() == "Documents required"
+    change = StatusChange(old_status=RequestStatus.SUBMITTED, new_status=RequestStatus.DOCUMENTS_REQUESTED)
+    with translation.override("ru"):
+        assert change.get_new_status_display() == "Требуются документы"
+    request.status = "no_such_status"
+    assert request.get_status_display() == "no_such_status"
+    assert isinstance(request.get_change_kind_display(), str)
