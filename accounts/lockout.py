@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -102,6 +103,12 @@ def backup_login_locked_until(*, username: str, ip_address: str | None) -> datet
     return until if until > timezone.now() else None
 
 
+def backup_login_failures(*, username: str, ip_address: str | None) -> int:
+    """How many wrong passwords or backup codes this login typed on the backup-code page from here."""
+    value = cache.get(_backup_key(username, ip_address))
+    return int(value.get("count", 0)) if isinstance(value, dict) else 0
+
+
 def backup_login_failed(*, username: str, ip_address: str | None) -> None:
     """Count one wrong password or backup code on the backup-code page (15-minute window).
 
@@ -181,6 +188,12 @@ def account_guessing_failed(*, username: str) -> int:
     return value["count"]
 
 
+def account_guessing_failures(*, username: str) -> int:
+    """How many wrong passwords and backup codes this login had, from any address, in the window."""
+    value = cache.get(_account_failures_key(username))
+    return int(value.get("count", 0)) if isinstance(value, dict) else 0
+
+
 def account_guessing_reset(*, username: str) -> None:
     cache.delete(_account_failures_key(username))
 
@@ -190,6 +203,15 @@ def lockout_until(*, username: str, ip_address: str | None, cool_off: timedelta)
 
     attempt = AccessAttempt.objects.filter(username=username, ip_address=ip_address).order_by("-attempt_time").first()
     return attempt.attempt_time + cool_off if attempt is not None else None
+
+
+def password_failures(*, username: str, ip_address: str | None) -> int:
+    """Wrong passwords axes holds for this login from this address (one row per browser: summed)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    rows = AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+    return int(rows.aggregate(total=Sum("failures_since_start"))["total"] or 0)
 
 
 def axes_lockout_response(
@@ -216,13 +238,27 @@ def axes_lockout_response(
             details={"step": "password", "failures": request.axes_failures_since_start},
         )
     cool_off = axes_cool_off(request)
-    until = lockout_until(username=username, ip_address=getattr(request, "axes_ip_address", None), cool_off=cool_off)
+    ip_address = getattr(request, "axes_ip_address", None)
+    until = lockout_until(username=username, ip_address=ip_address, cool_off=cool_off)
     if until is None:
         until = timezone.now() + cool_off
-    context = {
-        "locked_until": until,
-        "cool_off_minutes": int(cool_off.total_seconds() // 60),
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "reason": "password",
-    }
+    failures = request.axes_failures_since_start if just_locked else None
+    context = lockout_context(
+        until=until, reason="password", failures=failures or password_failures(username=username, ip_address=ip_address)
+    )
     return render(request, "accounts/lockout.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+def lockout_context(*, until: datetime, reason: str, failures: int) -> dict:
+    """What the lock-out page shows: the tries really counted and the real time left, never a setting.
+
+    The limit is only the count at the moment of the lock; tries from other browsers, the
+    backup-code page and requests racing past the check make the real count differ.
+    """
+    seconds_left = max(0, (until - timezone.now()).total_seconds())
+    return {
+        "locked_until": until,
+        "reason": reason,
+        "failures": failures,
+        "minutes_left": max(1, math.ceil(seconds_left / 60)),
+    }

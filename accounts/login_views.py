@@ -27,11 +27,14 @@ from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
 from accounts.lockout import (
     account_guessing_failed,
+    account_guessing_failures,
     account_guessing_locked_until,
     account_guessing_reset,
     backup_login_failed,
+    backup_login_failures,
     backup_login_locked_until,
     backup_login_succeeded,
+    lockout_context,
     login_key,
 )
 from accounts.login_forms import (
@@ -60,6 +63,7 @@ from accounts.second_factor import (
     backup_code_was_used,
     device_method,
     second_factor_devices,
+    second_factor_lock_failures,
     second_factor_locked_until,
     second_factor_send_sms,
     second_factor_verify,
@@ -101,14 +105,16 @@ def sms_rate_limited_message(error: SmsRateLimited) -> str:
     ) % {"minutes": minutes}
 
 
-def _lockout_page(request: HttpRequest, *, until, reason: str) -> HttpResponse:
-    limit = settings.LOGIN_ACCOUNT_FAILURE_LIMIT if reason == "account" else settings.SECOND_FACTOR_FAILURE_LIMIT
-    return render(
-        request,
-        "accounts/lockout.html",
-        {"locked_until": until, "reason": reason, "failure_limit": limit},
-        status=429,
-    )
+def _lockout_page(request: HttpRequest, *, until, reason: str, user=None, username: str = "") -> HttpResponse:
+    """The lock-out page with the tries really counted for this lock (not the configured limit)."""
+    if reason == "account":
+        failures = account_guessing_failures(username=username)
+    elif reason == "backup_code":
+        failures = backup_login_failures(username=username, ip_address=request_ip(request))
+    else:
+        failures = second_factor_lock_failures(user=user)
+    context = lockout_context(until=until, reason=reason, failures=failures)
+    return render(request, "accounts/lockout.html", context, status=429)
 
 
 # --- step 1: login and password ---------------------------------------------------------------
@@ -129,7 +135,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         account_locked_until = account_guessing_locked_until(request=request, username=username)
         if account_locked_until is not None:
-            return _lockout_page(request, until=account_locked_until, reason="account")
+            return _lockout_page(request, until=account_locked_until, reason="account", username=username)
         # authenticate() passes through django-axes first: a locked-out login never reaches the
         # password check, and AxesMiddleware turns the refusal into the lock-out page.
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
@@ -220,12 +226,12 @@ def login_code(request: HttpRequest) -> HttpResponse:
         except SmsRateLimited as limited:
             error = sms_rate_limited_message(limited)
         except SecondFactorLocked as locked:
-            return _lockout_page(request, until=locked.until, reason="second_factor")
+            return _lockout_page(request, until=locked.until, reason="second_factor", user=user)
     elif request.method == "POST" and form.is_valid():
         try:
             device = second_factor_verify(user=user, token=form.cleaned_data["token"], request=request, method=method)
         except SecondFactorLocked as locked:
-            return _lockout_page(request, until=locked.until, reason="second_factor")
+            return _lockout_page(request, until=locked.until, reason="second_factor", user=user)
         if device is not None:
             return _finish(request, pending, device)
         audit_record(
@@ -237,7 +243,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         )
         locked_until = second_factor_locked_until(user=user)
         if locked_until is not None:
-            return _lockout_page(request, until=locked_until, reason="second_factor")
+            return _lockout_page(request, until=locked_until, reason="second_factor", user=user)
         sms_status = sms_code_status(user=user) if method == "sms" else ""
         if sms_status == "spent":
             error = _("Код введён неверно %(limit)s раз и больше не действует. Запросите новый код.") % {
@@ -293,15 +299,10 @@ def login_backup(request: HttpRequest) -> HttpResponse:
         ip_address = request_ip(request)
         account_locked_until = account_guessing_locked_until(request=request, username=username)
         if account_locked_until is not None:
-            return _lockout_page(request, until=account_locked_until, reason="account")
+            return _lockout_page(request, until=account_locked_until, reason="account", username=username)
         locked_until = backup_login_locked_until(username=username, ip_address=ip_address)
         if locked_until is not None:
-            return render(
-                request,
-                "accounts/lockout.html",
-                {"locked_until": locked_until, "reason": "backup_code", "failure_limit": settings.AXES_FAILURE_LIMIT},
-                status=429,
-            )
+            return _lockout_page(request, until=locked_until, reason="backup_code", username=username)
         # The password first, straight through the backend (axes would refuse: lifting its lock is
         # what this page is for). Without the password no backup code is checked, so a stranger
         # can neither spend the owner's codes nor lock the owner's second factor, and known and
@@ -314,7 +315,7 @@ def login_backup(request: HttpRequest) -> HttpResponse:
                     user=user, token=form.cleaned_data["backup_code"], request=request, method="backup_code"
                 )
             except SecondFactorLocked as locked:
-                return _lockout_page(request, until=locked.until, reason="second_factor")
+                return _lockout_page(request, until=locked.until, reason="second_factor", user=user)
         if device is not None:
             axes_reset(username=login_key(username))
             backup_login_succeeded(username=username, ip_address=ip_address)

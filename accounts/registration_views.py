@@ -227,7 +227,11 @@ def contact_change(request: HttpRequest) -> HttpResponse:
         }
         request.session["contact_notice"] = _second_factor_sms(request)
         return redirect("accounts:contact-change-verify")
-    return render(request, "accounts/contact_change.html", {"form": form})
+    # One field at a time: the page first asks what to change, then shows only that field.
+    channel = (request.POST if request.method == "POST" else request.GET).get("channel", "")
+    if channel not in Channel.values:
+        channel = ""
+    return render(request, "accounts/contact_change.html", {"form": form, "channel": channel})
 
 
 @never_cache

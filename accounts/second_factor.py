@@ -46,6 +46,7 @@ __all__ = [
     "second_factor_devices",
     "second_factor_failure_count",
     "second_factor_failures_reset",
+    "second_factor_lock_failures",
     "second_factor_locked_until",
     "second_factor_send_sms",
     "second_factor_verify",
@@ -125,8 +126,18 @@ def second_factor_locked_until(*, user: User) -> datetime | None:
     value = cache.get(_locked_key(user))
     if value is None:
         return None
+    if isinstance(value, dict):
+        value = value["until"]
     until = datetime.fromtimestamp(float(value), tz=timezone.get_current_timezone())
     return until if until > timezone.now() else None
+
+
+def second_factor_lock_failures(*, user: User) -> int:
+    """How many wrong codes locked the second factor (kept with the lock: the counter may expire first)."""
+    value = cache.get(_locked_key(user))
+    if isinstance(value, dict):
+        return int(value["failures"])
+    return settings.SECOND_FACTOR_FAILURE_LIMIT if value is not None else 0
 
 
 def second_factor_failures_reset(*, user: User) -> None:
@@ -147,7 +158,7 @@ def _failure_count(*, user: User, request: HttpRequest | None, method: str) -> N
     )
     if count >= settings.SECOND_FACTOR_FAILURE_LIMIT:
         until = timezone.now() + timedelta(seconds=window)
-        cache.set(_locked_key(user), until.timestamp(), timeout=window)
+        cache.set(_locked_key(user), {"until": until.timestamp(), "failures": count}, timeout=window)
         audit_record(
             kind=AuditEventKind.LOCKED_OUT,
             request=request,

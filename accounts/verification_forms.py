@@ -22,7 +22,7 @@ from accounts.validators import (
     validate_snils,
 )
 from accounts.verification_services import IdentityData, identity_video_unsent
-from accounts.video_structure import video_is_playable
+from accounts.video_structure import video_is_playable, webm_duration_fixed
 
 # Passports of the current model have been issued since 1 October 1997.
 PASSPORT_FIRST_ISSUE_DATE = datetime.date(1997, 10, 1)
@@ -149,7 +149,9 @@ class IdentityVerificationForm(forms.Form):
                 code="not_playable",
             )
         self.video_content_type = content_type
-        return video
+        # A recording from the browser has no duration: without it the verifier's player shows no
+        # length and cannot seek. Written in once here, so the kept copy and the sent one have it.
+        return webm_duration_fixed(video) if content_type == "video/webm" else video
 
     def clean_passport_series(self) -> str:
         return _SEPARATORS.sub("", self.cleaned_data["passport_series"])

@@ -158,6 +158,17 @@ def identity_video_unsent(*, user: User, token: str) -> tuple[File, str] | None:
     return File(handle, name=name.rsplit("/", 1)[-1]), str(data.get("type", ""))
 
 
+def identity_video_unsent_name(*, user: User) -> str | None:
+    """The storage name of the citizen's one kept video (identity_video_keep_unsent keeps one), or None."""
+    prefix = f"user{user.pk}-"
+    try:
+        _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    except FileNotFoundError:
+        return None
+    names = sorted(name for name in files if name.startswith(prefix))
+    return f"{UNSENT_VIDEO_DIR}/{names[-1]}" if names else None
+
+
 def identity_video_unsent_delete(*, video: File) -> None:
     """Remove a kept video once it has been copied into a verification."""
     name = f"{UNSENT_VIDEO_DIR}/{video.name}"

@@ -6,4 +6,5 @@ from accounts import verification_views
 
 urlpatterns = [
     path("", verification_views.identity, name="identity"),
+    path("kept-video/", verification_views.identity_kept_video, name="identity_kept_video"),
 ]

@@ -6,7 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.db.models import FileField
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +24,9 @@ from accounts.verification_services import (
     identity_verification_submit,
     identity_video_keep_unsent,
     identity_video_unsent_delete,
+    identity_video_unsent_name,
 )
+from documents.serving import private_file_response
 
 
 @never_cache
@@ -73,3 +78,26 @@ def identity(request: HttpRequest) -> HttpResponse:
         "statuses": VerificationStatus,
     }
     return render(request, "accounts/identity.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def identity_kept_video(request: HttpRequest) -> HttpResponse:
+    """The citizen's own kept video, for the player on the form shown again after a mistake.
+
+    Only ever the logged-in citizen's file (found by account, no name or token in the URL), with
+    byte ranges so the player can seek.
+    """
+    name = identity_video_unsent_name(user=request.user)
+    if name is None:
+        raise Http404
+    content_type = "video/webm" if name.endswith(".webm") else "video/mp4"
+    field = FieldFile(None, FileField(storage=default_storage), name)
+    return private_file_response(
+        field=field,
+        content_type=content_type,
+        filename=f"identity-video.{name.rsplit('.', 1)[-1]}",
+        as_attachment=False,
+        range_header=request.headers.get("Range", ""),
+    )

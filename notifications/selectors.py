@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -66,7 +67,10 @@ def outbox_files_list(*, limit: int = 50) -> list[dict]:
     records = []
     for path in files:
         try:
-            records.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            # An aware datetime, so the page shows it in the portal's time zone (Moscow), not UTC.
+            record["sent_at"] = datetime.datetime.fromisoformat(record["sent_at"])
+        except (OSError, ValueError, KeyError, TypeError):
             continue
+        records.append(record)
     return records

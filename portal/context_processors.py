@@ -1,5 +1,33 @@
 from django.conf import settings
 
+# The citizen's own pages: base.html puts the cabinet menu beside them. The cabinet page itself
+# lays the menu out in its own template; staff pages (console, look-up, admin) never get it.
+CABINET_NAMESPACES = frozenset({"notifications", "oms_policy", "documents"})
+CABINET_VIEWS = frozenset(
+    {
+        "policy:my-policy",
+        "accounts:identity",
+        "accounts:security",
+        "accounts:security_reauth",
+        "accounts:security_totp_add",
+        "accounts:security_backup_codes",
+        "accounts:security_factor_remove",
+        "accounts:contact-change",
+        "accounts:contact-change-verify",
+        "accounts:contact-change-code",
+        "accounts:contact-change-email-sent",
+        "support:chat",
+        "support:rate-request",
+    }
+)
+
+
+def _is_cabinet_page(request, user) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if match is None or user is None or not user.is_authenticated or user.is_staff:
+        return False
+    return match.namespace in CABINET_NAMESPACES or match.view_name in CABINET_VIEWS
+
 
 def portal(request):
     bell = None
@@ -13,4 +41,5 @@ def portal(request):
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "SHOW_DEV_OUTBOX": settings.SHOW_DEV_OUTBOX,
         "bell": bell,
+        "cabinet_nav": _is_cabinet_page(request, user),
     }

@@ -44,7 +44,8 @@ def message_json(message: Message, *, viewer_role: str, viewer=None) -> dict:
         "role": message.author_role,
         "author": author,
         "text": message.text,
-        "at": message.created_at.isoformat(),
+        # HTML <time datetime> allows at most three digits of a second: whole seconds here.
+        "at": timezone.localtime(message.created_at).isoformat(timespec="seconds"),
         "time": formats.time_format(timezone.localtime(message.created_at), "H:i"),
     }
     if viewer is not None and message.author_id == viewer.pk and message.client_key:

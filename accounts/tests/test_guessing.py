@@ -32,7 +32,7 @@ def test_many_addresses_cannot_guess_one_account_freely(client, citizen, setting
     response = _guess(client, citizen.email, "198.51.100.77", password=PASSWORD)
     assert response.status_code == 429
     page = response.content.decode()
-    assert "Пароль к этой учётной записи был введён неверно 8 раз с разных устройств." in page
+    assert "Пароль или резервный код к этой учётной записи были введены неверно 8 раз с разных устройств." in page
     # Unknown logins are counted the same way: the lock says nothing about whether an account exists.
     for index in range(8):
         _guess(client, "nobody@example.ru", f"203.0.113.{index}")

@@ -669,10 +669,26 @@ def test_recording_in_the_browser_attaches_the_video_and_submits(browser, chromi
             "() => { const f = document.getElementById('id_video').files; return [f.length, f[0].type, f[0].size]; }"
         )
         assert attached[0] == 1 and attached[1] == "video/webm" and attached[2] > 0
+        said_seconds = int(page.get_by_text("добавлено в форму").inner_text().split("(")[1].split(" ")[0])
         page.get_by_label("Серия паспорта").fill("45 10")
         page.get_by_label("Номер паспорта").fill("123456")
         page.get_by_label("Дата выдачи паспорта").fill("2015-03-15")
         page.get_by_label("Код подразделения").fill("770-001")
+        page.get_by_label("СНИЛС").fill("112-233-445 96")  # a mistake: the video is kept
+        page.get_by_role("button", name="Отправить на проверку").click()
+        # The kept video plays back with its real length, and the player can seek in it.
+        played = page.evaluate(
+            """async () => {
+              const v = document.getElementById('identity-video-kept-player');
+              if (v.readyState < 1) await new Promise(r => v.addEventListener('loadedmetadata', r, {once: true}));
+              const duration = v.duration;
+              v.currentTime = duration / 2;
+              await new Promise(r => v.addEventListener('seeked', r, {once: true}));
+              return [duration, v.currentTime, v.seekable.length ? v.seekable.end(0) : 0];
+            }"""
+        )
+        assert 1.0 < played[0] < 3.5 and abs(played[0] - said_seconds) <= 1
+        assert played[1] == pytest.approx(played[0] / 2, abs=0.05) and played[2] == pytest.approx(played[0])
         page.get_by_label("СНИЛС").fill("112-233-445 95")
         page.get_by_role("button", name="Отправить на проверку").click()
         page.get_by_text("Видео отправлено на проверку.").wait_for()
@@ -683,7 +699,7 @@ def test_recording_in_the_browser_attaches_the_video_and_submits(browser, chromi
     verification = IdentityVerification.objects.get(user=applicant)
     assert verification.status == VerificationStatus.PENDING
     assert verification.video_content_type == "video/webm"
-    assert verification.video_size == attached[2]
+    assert verification.video_size == attached[2] + 18  # Info's Duration written in (8-byte size + 11)
     with default_storage.open(verification.video.name, "rb") as stored:
         assert stored.read(4) == b"\x1a\x45\xdf\xa3"
 

@@ -8,8 +8,11 @@ widget is rendered with ``aria-describedby`` naming the ids _field.html gives th
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
 from django.forms import BoundField
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -43,3 +46,22 @@ def accessible_widget(field: BoundField) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def html_datetime(value: datetime.datetime | str | None) -> str:
+    """A moment as HTML's <time datetime> wants it: whole seconds and the offset, in Moscow time.
+
+    Django's «c» format and isoformat() add microseconds (six digits), which HTML does not allow
+    (at most three); a stored ISO string is read first.
+    """
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()
