@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.lockout import client_ip
+from accounts.login.lockout import client_ip
 from oms_policy import selectors
 from oms_policy.constants import VerifyState
 from oms_policy.policy_pdf import enp_display, qr_data_uri

@@ -12,12 +12,12 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.second_factor import (
+from accounts.security.second_factor import (
     second_factor_failure_count,
     second_factor_failures_reset,
     second_factor_locked_until,
 )
-from accounts.verification_services import REFUSAL_REASON_MAX_LENGTH
+from accounts.verification.services import REFUSAL_REASON_MAX_LENGTH
 
 
 def staff_totp_devices(user: User) -> list[TOTPDevice]:

@@ -32,9 +32,9 @@ from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
 from accounts.models import ContactConfirmation, User, otp_code_hash
-from accounts.second_factor import ResendTooSoon
+from accounts.security.second_factor import ResendTooSoon
+from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip
-from accounts.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from portal.counters import counter_hit
 
 Channel = ContactConfirmation.Channel

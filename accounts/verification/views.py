@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.constants import IdentityLevel, VerificationStatus
 from accounts.validators import snils_display
-from accounts.verification_forms import IdentityVerificationForm
-from accounts.verification_services import (
+from accounts.verification.forms import IdentityVerificationForm
+from accounts.verification.services import (
     identity_verification_can_submit,
     identity_verification_latest,
     identity_verification_submit,

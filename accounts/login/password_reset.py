@@ -89,8 +89,8 @@ def password_reset_completed(*, user: User, request: HttpRequest | None) -> None
     """After a new password: end every session, lift the login lock-out, record it."""
     from axes.utils import reset as axes_reset
 
-    from accounts.lockout import account_guessing_reset
-    from accounts.login_services import sessions_end_everywhere
+    from accounts.login.lockout import account_guessing_reset
+    from accounts.login.services import sessions_end_everywhere
 
     sessions_end_everywhere(user=user, request=request, keep_current=False)
     axes_reset(username=f"user:{user.pk}")

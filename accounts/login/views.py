@@ -25,7 +25,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
-from accounts.lockout import (
+from accounts.login.forms import (
+    BackupUnlockForm,
+    LoginPasswordForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+    SecondFactorForm,
+)
+from accounts.login.lockout import (
     account_guessing_failed,
     account_guessing_locked_until,
     account_guessing_reset,
@@ -34,14 +41,8 @@ from accounts.lockout import (
     backup_login_succeeded,
     login_key,
 )
-from accounts.login_forms import (
-    BackupUnlockForm,
-    LoginPasswordForm,
-    PortalPasswordResetForm,
-    PortalSetPasswordForm,
-    SecondFactorForm,
-)
-from accounts.login_services import (
+from accounts.login.password_reset import password_reset_completed
+from accounts.login.services import (
     PendingLogin,
     login_complete,
     not_me_confirm,
@@ -51,8 +52,7 @@ from accounts.login_services import (
     pending_login_start,
     sessions_end_everywhere,
 )
-from accounts.password_reset import password_reset_completed
-from accounts.second_factor import (
+from accounts.security.second_factor import (
     NoSmsDevice,
     ResendTooSoon,
     SecondFactorLocked,

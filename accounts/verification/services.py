@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel, VerificationStatus
-from accounts.crypto import snils_lookup_hash
 from accounts.models import IdentityVerification, User
+from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record
 from notifications.services import notify
 

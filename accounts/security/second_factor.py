@@ -31,8 +31,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
+from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.services import audit_record, request_ip
-from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from portal.counters import counter_hit
 
 __all__ = [

@@ -21,8 +21,8 @@ from accounts.validators import (
     validate_passport_series,
     validate_snils,
 )
-from accounts.verification_services import IdentityData, identity_video_unsent
-from accounts.video_structure import video_is_playable
+from accounts.verification.services import IdentityData, identity_video_unsent
+from documents.video_structure import video_is_playable
 
 # Passports of the current model have been issued since 1 October 1997.
 PASSPORT_FIRST_ISSUE_DATE = datetime.date(1997, 10, 1)

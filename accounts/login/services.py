@@ -25,7 +25,7 @@ from django_otp.models import Device
 from accounts.constants import AuditEventKind
 from accounts.middleware import SESSION_LOGIN_AT_KEY
 from accounts.models import KnownDevice, User
-from accounts.second_factor import device_method
+from accounts.security.second_factor import device_method
 from accounts.services import audit_record
 
 PENDING_KEY = "pending_login"
@@ -297,7 +297,7 @@ def not_me_confirm(*, user: User, request: HttpRequest) -> None:
     The password is not blanked (that would lock the owner out too); the reset link lets the owner
     set a new one, and the second factor is still asked at the next login.
     """
-    from accounts.password_reset import password_reset_send
+    from accounts.login.password_reset import password_reset_send
 
     sessions_end_everywhere(user=user, request=request, keep_current=False)
     KnownDevice.objects.filter(user=user).delete()
