@@ -1,6 +1,6 @@
 """Login (password, then a second factor), logout, sessions, «Это был не я» and password reset.
 
-Thin views: the rules live in accounts.second_factor, accounts.login_services, accounts.password_reset.
+Thin views: the rules live in accounts.security.second_factor, accounts.login.services, accounts.login.password_reset.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class TotpAdminAuthenticationForm(OTPAdminAuthenticationForm):
             super().clean_otp(user)
             return
         # django-otp's own TOTP throttle is off (OTP_TOTP_THROTTLE_FACTOR = 0); the per-account limit
-        # of accounts.second_factor applies here too, or a stolen password would allow 10**6 guesses.
+        # of accounts.security.second_factor applies here too, or a stolen password would allow 10**6 guesses.
         locked_until = second_factor_locked_until(user=user)
         if locked_until is not None:
             raise forms.ValidationError(
