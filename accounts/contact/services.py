@@ -35,7 +35,7 @@ from accounts.models import ContactConfirmation, User, otp_code_hash
 from accounts.security.second_factor import ResendTooSoon
 from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose

@@ -33,7 +33,7 @@ from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
 from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.services import audit_record, request_ip
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 __all__ = [
     "NoSmsDevice",
