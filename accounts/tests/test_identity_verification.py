@@ -808,12 +808,12 @@ def test_a_logged_in_post_over_the_request_cap_is_refused(applicant_client, sett
 def test_at_most_one_unsent_video_is_kept_per_citizen(applicant_client, applicant):
     from django.core.files.storage import default_storage
 
-    from accounts.verification.services import UNSENT_VIDEO_DIR
+    from accounts.verification.services import UNSENT_VIDEOS
 
     for _ in range(3):
         response = applicant_client.post(IDENTITY_URL, {**form_data(snils="112-233-445 96"), "video": webm_upload()})
         assert response.status_code == 200
-    _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    _dirs, files = default_storage.listdir(UNSENT_VIDEOS.directory)
     assert len([name for name in files if name.startswith(f"user{applicant.pk}-")]) == 1
 
 

@@ -54,3 +54,80 @@ def test_no_app_imports_portal():
             if any(module.split(".")[0] == "portal" for module in _imported_modules(path)):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+# --- accounts: packages a newcomer can read (point 13) ---------------------------------------------
+
+ACCOUNTS_TOP_LEVEL = {
+    "__init__",
+    "admin",
+    "apps",
+    "backends",
+    "constants",
+    "managers",
+    "middleware",
+    "models",
+    "selectors",
+    "services",
+    "tasks",
+    "urls",
+    "validators",
+}
+
+
+def test_accounts_top_level_holds_only_the_django_files():
+    """Flows live in sub-packages (login/, registration/, verification/, …), not in prefix-named modules."""
+    modules = {path.stem for path in (ROOT / "accounts").glob("*.py")}
+    assert modules - ACCOUNTS_TOP_LEVEL == set()
+
+
+def test_accounts_packages_name_files_by_what_they_hold():
+    """Inside a package no file repeats the package's name as a prefix (login/login_views.py)."""
+    repeated = [
+        str(path.relative_to(ROOT))
+        for package in (ROOT / "accounts").iterdir()
+        if (package / "__init__.py").exists()
+        for path in package.glob("*.py")
+        if path.stem.startswith(f"{package.name}_")
+    ]
+    assert repeated == []
+
+
+# --- file plumbing lives in documents (point 15) --------------------------------------------------
+
+_FILE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"%PDF", b"\x1a\x45\xdf\xa3", b"ftyp")
+
+
+def _source_files(app: str):
+    return [path for path in (ROOT / app).rglob("*.py") if "tests" not in path.parts and "migrations" not in path.parts]
+
+
+def test_accounts_does_no_content_sniffing_or_file_keeping_of_its_own():
+    """Signatures, byte ranges and kept uploads are documents' business; accounts calls it."""
+    offenders = []
+    for path in _source_files("accounts"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+                if any(signature in node.value for signature in _FILE_SIGNATURES):
+                    offenders.append(f"{path.relative_to(ROOT)}: bytes {node.value!r}")
+            elif isinstance(node, ast.Attribute) and node.attr in {"listdir", "get_modified_time"}:
+                offenders.append(f"{path.relative_to(ROOT)}: storage.{node.attr}")
+            elif isinstance(node, ast.Constant) and node.value in {"HTTP_RANGE", "Content-Range"}:
+                offenders.append(f"{path.relative_to(ROOT)}: {node.value}")
+    assert offenders == []
+
+
+def test_identity_video_uses_the_documents_plumbing():
+    from accounts.verification import forms, services
+    from documents import kept_uploads, serving, sniffing, video_structure
+
+    assert forms.file_sniff is sniffing.file_sniff
+    assert forms.video_is_playable is video_structure.video_is_playable
+    assert isinstance(services.UNSENT_VIDEOS, kept_uploads.KeptUploads)
+    assert sniffing.file_sniff(b"\x1a\x45\xdf\xa3" + bytes(12)) == "video/webm"
+    assert sniffing.file_sniff(b"\x00\x00\x00\x18ftypmp42" + bytes(4)) == "video/mp4"
+    assert sniffing.file_sniff(b"\xff\xd8\xff\xe0" + bytes(12)) == "image/jpeg"
+    import accounts.admin
+
+    assert accounts.admin.private_file_response is serving.private_file_response
