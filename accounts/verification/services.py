@@ -64,13 +64,6 @@ class VerificationAlreadyDecided(ValidationError):
     """The row is not pending any more: somebody decided it first (or it was never pending)."""
 
 
-def identity_verification_can_submit(*, user: User) -> bool:
-    """Both contacts confirmed, identity not yet confirmed, nothing waiting for a verifier."""
-    if user.identity_level != IdentityLevel.STANDARD:
-        return False
-    return not IdentityVerification.objects.filter(user=user, status=VerificationStatus.PENDING).exists()
-
-
 def identity_verification_submit(
     *, user: User, video: UploadedFile, data: IdentityData, request: HttpRequest | None
 ) -> IdentityVerification:
@@ -313,8 +306,3 @@ def identity_video_purge_expired(*, now: datetime.datetime | None = None) -> int
     )
     deleted = sum(identity_video_delete(verification_id=pk, now=now) for pk in ids)
     return deleted + UNSENT_VIDEOS.purge(now=now)
-
-
-def identity_verification_latest(*, user: User) -> IdentityVerification | None:
-    """The citizen's most recent verification, whatever its status (a read used by the page)."""
-    return IdentityVerification.objects.filter(user=user).order_by("-submitted_at", "-pk").first()

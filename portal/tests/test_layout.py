@@ -93,6 +93,27 @@ def test_accounts_packages_name_files_by_what_they_hold():
     assert repeated == []
 
 
+_WRITES = {"save", "create", "update", "delete", "bulk_create", "get_or_create", "update_or_create"}
+
+
+def test_accounts_views_leave_writes_and_audit_to_the_services():
+    """A view reads the form and picks the page; audit rows, lock-out resets and row writes are services'."""
+    offenders = []
+    for path in (ROOT / "accounts").glob("*/views.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in {"accounts.services", "axes.utils"}:
+                names = {alias.name for alias in node.names} & {"audit_record", "reset"}
+                offenders += [f"{path.relative_to(ROOT)} imports {name}" for name in sorted(names)]
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _WRITES
+                and not ast.unparse(node.func.value).startswith("request.session")
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}: {ast.unparse(node.func)}()")
+    assert offenders == []
+
+
 # --- file plumbing lives in documents (point 15) --------------------------------------------------
 
 _FILE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"%PDF", b"\x1a\x45\xdf\xa3", b"ftyp")
