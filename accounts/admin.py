@@ -1,6 +1,6 @@
 """Staff admin for accounts: users, the identity-verification queue, and the read-only audit log.
 
-The admin site itself (second factor by TOTP only) is accounts.admin_site.PortalAdminSite.
+The admin site itself (second factor by TOTP only) is accounts.staff.site.PortalAdminSite.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import validators
-from accounts.admin_forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
 from accounts.constants import AuditEventKind, VerificationStatus
-from accounts.crypto import snils_lookup_hash
 from accounts.models import AuditEvent, IdentityVerification, User
+from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record
-from accounts.verification_services import (
+from accounts.staff.forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
+from accounts.verification.services import (
     identity_verification_confirm,
     identity_verification_refuse,
     identity_video_delete,

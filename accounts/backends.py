@@ -6,7 +6,7 @@ import phonenumbers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.crypto import snils_lookup_hash
+from accounts.security.crypto import snils_lookup_hash
 from accounts.validators import snils_normalize
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-# Seconds since the epoch when the person passed both factors (set by accounts.login_services).
+# Seconds since the epoch when the person passed both factors (set by accounts.login.services).
 SESSION_LOGIN_AT_KEY = "login_at"
 # Seconds since the epoch of the session's last save by SessionRefreshMiddleware (or any save).
 SESSION_REFRESHED_AT_KEY = "refreshed_at"

@@ -16,8 +16,8 @@ from django_otp.models import Device, SideChannelDevice
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.constants import AuditEventKind, IdentityLevel, Sex, VerificationStatus
-from accounts.crypto import EncryptedTextField, snils_lookup_hash
 from accounts.managers import UserManager
+from accounts.security.crypto import EncryptedTextField, snils_lookup_hash
 from accounts.validators import validate_snils
 
 
@@ -48,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     patronymic = models.CharField(_("отчество"), max_length=100, blank=True)
     birth_date = models.DateField(_("дата рождения"), null=True, blank=True)
     sex = models.CharField(_("пол"), max_length=10, choices=Sex.choices, blank=True)
-    # Encrypted at rest (accounts.crypto); found by snils_hash, which save() keeps in step.
+    # Encrypted at rest (accounts.security.crypto); found by snils_hash, which save() keeps in step.
     snils = EncryptedTextField(_("СНИЛС"), null=True, blank=True, validators=[validate_snils])
     snils_hash = models.CharField(
         _("хэш СНИЛС для поиска"), max_length=64, unique=True, null=True, blank=True, editable=False
@@ -123,7 +123,7 @@ class IdentityVerification(models.Model):
     video = models.FileField(_("видео"), upload_to="verification/%Y/%m/", blank=True)
     video_content_type = models.CharField(_("тип видеофайла"), max_length=50, blank=True)
     video_size = models.PositiveBigIntegerField(_("размер видео, байт"), default=0)
-    # Passport data and SNILS are encrypted at rest (accounts.crypto) and emptied together with the
+    # Passport data and SNILS are encrypted at rest (accounts.security.crypto) and emptied together with the
     # video once the retention period after the decision has passed (identity_video_delete).
     passport_series = EncryptedTextField(_("серия паспорта"), blank=True)
     passport_number = EncryptedTextField(_("номер паспорта"), blank=True)
@@ -276,7 +276,7 @@ class SmsDevice(SideChannelDevice):
     """SMS codes to the account's confirmed phone: 6 digits, 10 minutes, 5 wrong tries per code.
 
     The inherited `token` column stays empty; `token_hash` holds the keyed hash instead. The rules
-    themselves (resend pause, failures kept across a resend) live in accounts.second_factor.
+    themselves (resend pause, failures kept across a resend) live in accounts.security.second_factor.
     """
 
     token_hash = models.CharField(_("хеш кода"), max_length=64, blank=True)

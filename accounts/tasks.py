@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from accounts import password_reset, services, verification_services
+from accounts import services
+from accounts.login import password_reset
+from accounts.verification import services as verification_services
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)

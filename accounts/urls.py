@@ -5,7 +5,7 @@ from django.urls import include, path
 app_name = "accounts"
 
 urlpatterns = [
-    path("", include("accounts.login_urls")),
-    path("register/", include("accounts.registration_urls")),
-    path("identity/", include("accounts.verification_urls")),
+    path("", include("accounts.login.urls")),
+    path("register/", include("accounts.registration.urls")),
+    path("identity/", include("accounts.verification.urls")),
 ]

@@ -20,7 +20,7 @@ from importlib import import_module
 
 
 def session_create(*, user) -> str:
-    """A logged-in session as accounts.login_services.login_complete leaves it, minus the audit row.
+    """A logged-in session as accounts.login.services.login_complete leaves it, minus the audit row.
 
     The keys are Django's (user id, backend, password hash: a changed password ends it) and the
     portal's login mark that SessionLimitsMiddleware checks (12-hour cap, «выйти на всех устройствах»).

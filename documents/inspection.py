@@ -1,7 +1,7 @@
 """Safety checks at upload: what a file really is, decided from its bytes, and whether it is safe to keep.
 
-Only JPEG, PNG and PDF are accepted, recognised by their first bytes (never by the name or the
-browser's content type). Images are opened by Pillow restricted to the sniffed format, with a pixel
+Only JPEG, PNG and PDF are accepted, recognised by their first bytes (documents.sniffing: never by the
+name or the browser's content type). Images are opened by Pillow restricted to the sniffed format, with a pixel
 limit (a decompression bomb is an error, not a warning), and read to the end so a truncated or
 corrupt file is refused. PDFs are parsed by pypdf: encrypted files, JavaScript, open/auto actions,
 launch actions, embedded files, XFA forms and rich media are refused, and so are too many pages.
@@ -25,9 +25,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile
 
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PDF_MAGIC = b"%PDF-"
+from documents.sniffing import SNIFF_BYTES, file_sniff
 
 FORMATS = {
     # content type: (Pillow format or "", file extension for downloads)
@@ -57,17 +55,6 @@ class InspectedFile:
     pages: int = 0
 
 
-def file_sniff(head: bytes) -> str | None:
-    """The real type from the first bytes: image/jpeg, image/png, application/pdf, or None."""
-    if head.startswith(JPEG_MAGIC):
-        return "image/jpeg"
-    if head.startswith(PNG_MAGIC):
-        return "image/png"
-    if head.startswith(PDF_MAGIC):
-        return "application/pdf"
-    return None
-
-
 def _refuse(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
@@ -82,12 +69,12 @@ def _corrupt() -> ValidationError:
 def file_inspect(*, file: IO[bytes]) -> InspectedFile:
     """Decide what `file` is and whether it may be kept; raise ValidationError (Russian) if not."""
     file.seek(0)
-    head = file.read(16)
+    head = file.read(SNIFF_BYTES)
     file.seek(0)
     if not head:
         raise _refuse(_("Файл пустой. Выберите снимок или скан документа."), "empty")
     content_type = file_sniff(head)
-    if content_type is None:
+    if content_type not in FORMATS:
         raise _refuse(
             _("Можно загрузить только фотографию или скан в формате JPEG, PNG или PDF. Этот файл — другого типа."),
             "wrong_type",

@@ -19,6 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.tasking import enqueue_on_commit
 from documents.antivirus import antivirus_scan
 from documents.constants import VERDICTS_FILE_DELETED, DocumentStatus, Verdict
 from documents.inspection import file_inspect
@@ -27,7 +28,6 @@ from documents.scan import FileUnreadable, image_clean_copy, image_decode, image
 from documents.selectors import document_slot_open, documents_size_total
 from oms_policy.constants import FINAL_STATUSES, RequestStatus
 from oms_policy.models import PolicyRequest
-from portal.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

@@ -107,8 +107,8 @@ def _notify_rows(
     sensitive: bool,
     link: str,
 ) -> list[OutboundMessage]:
+    from common.tasking import enqueue_on_commit
     from notifications.tasks import outbound_deliver_task
-    from portal.tasking import enqueue_on_commit
 
     context = {
         "user": user,
@@ -312,8 +312,8 @@ def outbound_resend(*, message_id: int) -> OutboundMessage:
     """
     from django.utils.translation import gettext as _
 
+    from common.tasking import enqueue_on_commit
     from notifications.tasks import outbound_deliver_task
-    from portal.tasking import enqueue_on_commit
 
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().get(pk=message_id)

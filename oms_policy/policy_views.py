@@ -13,12 +13,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.lockout import client_ip
+from accounts.login.lockout import client_ip
+from common.counters import counter_hit
 from oms_policy import selectors
 from oms_policy.constants import VerifyState
 from oms_policy.policy_pdf import enp_display, qr_data_uri
 from oms_policy.policy_services import policy_verify_url
-from portal.counters import counter_hit
 
 OFFLINE_CACHE_NAME = "oms-policy-v1"  # the service worker's cache (templates/portal/sw.js)
 

@@ -160,8 +160,8 @@ def policy_request_transition(
         )
         request_status_notify(request=request, change=change)
         if new_status == RequestStatus.APPROVED:
+            from common.tasking import enqueue_on_commit
             from oms_policy.tasks import policy_issue_task
-            from portal.tasking import enqueue_on_commit
 
             enqueue_on_commit(policy_issue_task, request.pk)
     return request

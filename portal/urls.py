@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.admin_site import PortalAdminSite
-from accounts.language_views import language_set
+from accounts.language.views import language_set
+from accounts.staff.site import PortalAdminSite
 from portal import pwa, views
 from support import views as support_views
 
-# Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/admin_site.py).
+# Every staff user needs a second factor, and only an authenticator app (TOTP) counts (accounts/staff/site.py).
 admin.site.__class__ = PortalAdminSite
 
 urlpatterns = [

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from accounts.constants import StaffGroup
 from oms_policy.models import PolicyRequest, StatusChange
 from oms_policy.numbers import request_number_display
+from oms_policy.selectors import name_mask
 from support.constants import REQUEST_POINT_STATUS, AuthorRole, ConversationStatus, RatingPoint
 from support.models import Conversation, Message, SavedAnswer, ServiceRating
 
@@ -103,11 +104,6 @@ def saved_answer_list() -> QuerySet[SavedAnswer]:
     return SavedAnswer.objects.filter(is_active=True).order_by("title")
 
 
-def _mask_name(request: PolicyRequest) -> str:
-    initials = " ".join(f"{part[0]}." for part in (request.first_name, request.patronymic) if part)
-    return f"{request.last_name} {initials}".strip()
-
-
 def _mask_number(number: str) -> str:
     return f"•••{number[-4:]}" if len(number) > 4 else "•" * len(number)
 
@@ -133,7 +129,7 @@ def citizen_requests_masked(*, citizen) -> list[MaskedRequest]:
             number=request_number_display(row.number) if row.number else "",
             status_label=row.get_status_display(),
             change_kind_label=row.get_change_kind_display(),
-            holder=_mask_name(row),
+            holder=name_mask(last_name=row.last_name, first_name=row.first_name, patronymic=row.patronymic),
             policy_number=_mask_number(row.current_policy_number),
             submitted_at=row.submitted_at,
             decision_due_on=row.decision_due_on,

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.counters import counter_hit
 from notifications.services import notify
 from oms_policy.models import PolicyRequest, StatusChange
-from portal.counters import counter_hit
 from support.constants import REQUEST_POINT_STATUS, AuthorRole, ConversationStatus, RatingPoint
 from support.models import Conversation, Message, ServiceRating
 from support.selectors import is_support_operator

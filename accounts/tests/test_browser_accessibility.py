@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 
-from accounts.login_services import REAUTH_KEY
+from accounts.login.services import REAUTH_KEY
 from accounts.middleware import SESSION_LOGIN_AT_KEY
 
 AXE_DIR = Path(django_settings.BASE_DIR) / "tools" / "axe"

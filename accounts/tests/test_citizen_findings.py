@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import KnownDevice, User
-from accounts.second_factor import backup_codes_generate
+from accounts.security.second_factor import backup_codes_generate
 from accounts.tests.login_support import code_step, last_sms_code, password_step
 from accounts.tests.test_registration import PASSWORD as REGISTRATION_PASSWORD
 from accounts.tests.test_registration import form_data, sent_code
@@ -29,7 +29,7 @@ def test_links_follow_the_port_the_demo_runs_on(tmp_path):
 
 @pytest.fixture
 def security_client(client, citizen):
-    from accounts.login_services import REAUTH_KEY
+    from accounts.login.services import REAUTH_KEY
 
     client.force_login(citizen)
     session = client.session

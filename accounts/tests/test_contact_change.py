@@ -64,7 +64,7 @@ def test_phone_change_full_path(client, post, person, sms_outbox):
     response = start(client, post)
     assert response.status_code == 302
     assert response.url == reverse("accounts:contact-change-verify")
-    # The second factor: an SMS code to the CURRENT phone (accounts.second_factor).
+    # The second factor: an SMS code to the CURRENT phone (accounts.security.second_factor).
     login_code = code_from(sms_outbox, LOGIN_CODE, OLD_PHONE)
     page = client.get(reverse("accounts:contact-change-verify"))
     assert "Мы отправили код на ваш текущий номер +7 *** ***-**-33." in page.content.decode()

@@ -47,7 +47,7 @@ def audit_breaks(monkeypatch):
 
 
 def test_sessions_are_not_ended_without_their_audit_row(citizen, audit_breaks):
-    from accounts.login_services import sessions_end_everywhere
+    from accounts.login.services import sessions_end_everywhere
 
     with pytest.raises(RuntimeError):
         sessions_end_everywhere(user=citizen, request=None, keep_current=False)
@@ -56,7 +56,7 @@ def test_sessions_are_not_ended_without_their_audit_row(citizen, audit_breaks):
 
 
 def test_a_factor_is_not_removed_without_its_audit_row(citizen, audit_breaks):
-    from accounts.security_services import factor_remove
+    from accounts.security.services import factor_remove
 
     device = TOTPDevice.objects.create(user=citizen, name="Приложение", confirmed=True)
     with pytest.raises(RuntimeError):
@@ -65,7 +65,7 @@ def test_a_factor_is_not_removed_without_its_audit_row(citizen, audit_breaks):
 
 
 def test_a_password_reset_is_not_completed_without_its_audit_row(citizen, audit_breaks):
-    from accounts.password_reset import password_reset_completed
+    from accounts.login.password_reset import password_reset_completed
 
     with pytest.raises(RuntimeError):
         password_reset_completed(user=citizen, request=None)

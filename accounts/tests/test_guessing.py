@@ -10,8 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.lockout import COOL_OFF_TIERS
-from accounts.second_factor import backup_codes_generate
+from accounts.login.lockout import COOL_OFF_TIERS
+from accounts.security.second_factor import backup_codes_generate
 from accounts.tests.login_support import PASSWORD, full_login, password_step
 
 pytestmark = pytest.mark.django_db

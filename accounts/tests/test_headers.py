@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.access_log import RedactingAccessLogger
+from accounts.security.access_log import RedactingAccessLogger
 from accounts.tests.admin_helpers import standard_citizen_make, verification_make, verified_staff_client
 from portal.tests.test_settings import _manage, _production_env
 
@@ -163,4 +163,4 @@ def test_the_procfile_uses_the_redacting_logger():
     from django.conf import settings
 
     procfile = (settings.BASE_DIR / "Procfile").read_text()
-    assert "--logger-class accounts.access_log.RedactingAccessLogger" in procfile
+    assert "--logger-class accounts.security.access_log.RedactingAccessLogger" in procfile

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from accounts.backends import user_find_by_login
 from accounts.constants import VerificationStatus
-from accounts.crypto import snils_lookup_hash
 from accounts.models import IdentityVerification, User
+from accounts.security.crypto import snils_lookup_hash
 from accounts.tests.admin_helpers import VALID_SNILS, standard_citizen_make, verification_make
 from accounts.tests.factories import CitizenFactory
-from accounts.verification_services import identity_video_purge_expired
+from accounts.verification.services import identity_video_purge_expired
 
 pytestmark = pytest.mark.django_db
 

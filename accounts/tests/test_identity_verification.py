@@ -25,7 +25,7 @@ from accounts.tests.admin_helpers import (
     webm_sample_of_size,
 )
 from accounts.tests.factories import CitizenFactory
-from accounts.verification_services import (
+from accounts.verification.services import (
     identity_verification_confirm,
     identity_verification_refuse,
     identity_video_purge_expired,
@@ -824,12 +824,12 @@ def test_a_logged_in_post_over_the_request_cap_is_refused(applicant_client, sett
 def test_at_most_one_unsent_video_is_kept_per_citizen(applicant_client, applicant):
     from django.core.files.storage import default_storage
 
-    from accounts.verification_services import UNSENT_VIDEO_DIR
+    from accounts.verification.services import UNSENT_VIDEOS
 
     for _ in range(3):
         response = applicant_client.post(IDENTITY_URL, {**form_data(snils="112-233-445 96"), "video": webm_upload()})
         assert response.status_code == 200
-    _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
+    _dirs, files = default_storage.listdir(UNSENT_VIDEOS.directory)
     assert len([name for name in files if name.startswith(f"user{applicant.pk}-")]) == 1
 
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 from accounts.constants import VerificationStatus
 from accounts.models import IdentityVerification
 from accounts.tests.admin_helpers import WEBM_BYTES, standard_citizen_make, verified_staff_client
-from accounts.video_structure import webm_duration_seconds, webm_with_duration
+from documents.video_structure import webm_duration_seconds, webm_with_duration
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.constants import AuditEventKind
-from accounts.lockout import COOL_OFF_TIERS
+from accounts.login.lockout import COOL_OFF_TIERS
 from accounts.models import AuditEvent, BackupCodeDevice, SmsDevice
-from accounts.second_factor import backup_codes_generate
+from accounts.security.second_factor import backup_codes_generate
 from accounts.tests import login_support
 from accounts.tests.factories import StaffFactory
 from accounts.tests.login_support import (
@@ -341,7 +341,7 @@ def test_password_reset_same_answer_for_unknown_email(client, django_capture_on_
 
 
 def test_password_reset_lifts_the_password_lockout(client, citizen, django_capture_on_commit_callbacks):
-    from accounts.password_reset import password_reset_completed
+    from accounts.login.password_reset import password_reset_completed
 
     lock_out(client, citizen.email)
     password_reset_completed(user=citizen, request=None)

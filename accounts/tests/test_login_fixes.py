@@ -12,9 +12,9 @@ from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.login_services import user_agent_describe
-from accounts.password_reset import password_reset_url
-from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
+from accounts.login.password_reset import password_reset_url
+from accounts.login.services import user_agent_describe
+from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.tests import login_support
 from accounts.tests.login_support import PASSWORD, code_step, full_login, last_sms_code, password_step
 from notifications.models import Notification
@@ -62,7 +62,7 @@ def test_login_again_within_60_s_of_a_completed_login_sends_a_new_code(
 
 
 def test_resend_wait_is_zero_once_the_code_expired(citizen, clock, sms_outbox, django_capture_on_commit_callbacks):
-    from accounts.second_factor import second_factor_send_sms, sms_resend_seconds_left
+    from accounts.security.second_factor import second_factor_send_sms, sms_resend_seconds_left
 
     with django_capture_on_commit_callbacks(execute=True):
         second_factor_send_sms(user=citizen, request=None)
@@ -148,7 +148,7 @@ def test_login_over_the_sms_limit_says_how_many_minutes_are_left(
     [(1, "1 минуту"), (3, "3 минуты"), (21, "21 минуту"), (35, "35 минут")],
 )
 def test_minutes_left_in_russian_plural_forms(minutes, text):
-    from accounts.login_views import sms_rate_limited_message
+    from accounts.login.views import sms_rate_limited_message
 
     with translation.override("ru"):
         message = sms_rate_limited_message(SmsRateLimited("phone", minutes * 60))

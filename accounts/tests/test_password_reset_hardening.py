@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.password_reset import password_reset_completed
+from accounts.login.password_reset import password_reset_completed
 from accounts.tests.login_support import code_step, full_login, last_sms_code, password_step
 from accounts.tests.test_sessions import not_me_path
 from notifications.models import OutboundMessage

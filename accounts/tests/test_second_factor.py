@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.constants import AuditEventKind
 from accounts.models import AuditEvent, BackupCode, SmsDevice
-from accounts.second_factor import (
+from accounts.security.second_factor import (
     ResendTooSoon,
     SecondFactorLocked,
     backup_codes_generate,

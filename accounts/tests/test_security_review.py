@@ -9,7 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts.second_factor import backup_codes_generate, second_factor_locked_until
+from accounts.security.second_factor import backup_codes_generate, second_factor_locked_until
 from accounts.services import request_ip
 from accounts.tests.admin_helpers import totp_device_for, totp_token
 from accounts.tests.login_support import PASSWORD, code_step, extra_meta, last_sms_code, password_step

@@ -211,7 +211,7 @@ def test_backup_codes_page_shows_ten_and_remove_rules(client, citizen, sms_outbo
 def test_last_factor_cannot_be_removed(citizen):
     from django.core.exceptions import ValidationError
 
-    from accounts.security_services import factor_remove
+    from accounts.security.services import factor_remove
 
     citizen.phone_confirmed_at = None
     citizen.save(update_fields=["phone_confirmed_at"])

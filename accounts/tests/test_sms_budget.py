@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
+from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.tests.factories import CitizenFactory
 from accounts.tests.login_support import PASSWORD, last_sms_code, password_step
 from accounts.tests.test_registration import form_data
@@ -57,12 +57,12 @@ def test_a_flood_from_many_numbers_does_not_exhaust_the_day_for_logins(settings,
     settings.SMS_LIMIT_PER_PREFIX_PER_HOUR = 3
     for last in range(3):
         sms_send_allowed(phone=f"+7916555000{last}", ip_address=f"192.0.2.{last}")
-    with caplog.at_level("ERROR", logger="accounts.sms_limits"), pytest.raises(SmsRateLimited) as limited:
+    with caplog.at_level("ERROR", logger="accounts.security.sms_limits"), pytest.raises(SmsRateLimited) as limited:
         sms_send_allowed(phone="+79165550009", ip_address="192.0.2.9")
     assert limited.value == SmsRateLimited("prefix", 3600)
     assert caplog.messages == ["SMS limit reached: prefix (sms:prefix:+7916555); sends refused for 3600 s"]
     # The alert is raised once per window, not once per refused send.
-    with caplog.at_level("ERROR", logger="accounts.sms_limits"), pytest.raises(SmsRateLimited):
+    with caplog.at_level("ERROR", logger="accounts.security.sms_limits"), pytest.raises(SmsRateLimited):
         sms_send_allowed(phone="+79165550008", ip_address="192.0.2.8")
     assert len(caplog.messages) == 1
     # Another range, and login codes, go on.

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from accounts.registration_views import _rate_limited_message
-from accounts.sms_limits import SmsRateLimited, sms_send_allowed
+from accounts.registration.views import _rate_limited_message
+from accounts.security.sms_limits import SmsRateLimited, sms_send_allowed
 from accounts.tests.factories import CitizenFactory
 from accounts.tests.test_registration import form_data
 

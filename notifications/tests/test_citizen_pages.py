@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.language_services import user_language_from_request
+from accounts.language.services import user_language_from_request
 from notifications.models import Notification, NotificationPreference, OutboundMessage
 from notifications.services import notify
 from oms_policy.constants import ActorRole, RequestStatus

@@ -157,7 +157,7 @@ def test_broker_down_loses_nothing(citizen, sms_outbox, settings, django_capture
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
-        with caplog.at_level("ERROR", logger="portal.tasking"), django_capture_on_commit_callbacks(execute=True):
+        with caplog.at_level("ERROR", logger="common.tasking"), django_capture_on_commit_callbacks(execute=True):
             (message,) = _notify(citizen)
     finally:
         if app._pool is not None:

@@ -211,7 +211,7 @@ def test_a_change_during_a_redis_outage_is_delivered_exactly_once_when_it_is_bac
 
     own_redis.stop()
     started = time.monotonic()
-    with caplog.at_level("ERROR", logger="portal.tasking"):
+    with caplog.at_level("ERROR", logger="common.tasking"):
         policy_request_transition(
             request_id=request.pk, new_status=RequestStatus.WITHDRAWN, actor=citizen, role=ActorRole.CITIZEN
         )

@@ -10,7 +10,7 @@ from oms_policy.tests.factories import PolicyFactory
 
 @pytest.fixture
 def admin_client_logged_in(admin):
-    # The admin requires a TOTP-verified session (accounts.admin_site.PortalAdminSite).
+    # The admin requires a TOTP-verified session (accounts.staff.site.PortalAdminSite).
     from accounts.tests.admin_helpers import verified_staff_client
 
     return verified_staff_client(admin)

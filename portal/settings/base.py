@@ -270,13 +270,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- SMS sending limits (accounts.sms_limits) ---------------------------------------------------
+# --- SMS sending limits (accounts.security.sms_limits) ---------------------------------------------------
 SMS_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LIMIT_PER_PHONE_PER_HOUR", 10, minimum=1)
 SMS_LIMIT_PER_IP_PER_HOUR = env_int("SMS_LIMIT_PER_IP_PER_HOUR", 20, minimum=1)
 SMS_LIMIT_PER_DAY = env_int("SMS_LIMIT_PER_DAY", 10000, minimum=1)
 
 # --- accounts: login and second factors ----------------------------------------------------------
-# Second factors (accounts.second_factor): SMS codes, TOTP apps, backup codes.
+# Second factors (accounts.security.second_factor): SMS codes, TOTP apps, backup codes.
 SMS_CODE_VALID_SECONDS = 10 * 60
 SMS_CODE_MAX_FAILURES = 5  # wrong tries per code; the next try is refused even with the right code
 SMS_CODE_RESEND_SECONDS = 60
@@ -300,14 +300,14 @@ NOT_ME_LINK_MAX_AGE = 24 * 60 * 60
 PASSWORD_RESET_TIMEOUT = 60 * 60
 # django-axes: the cool-off grows with each lock-out of the same login within a day (15 min, 1 h, 6 h),
 # and the login is normalised so "+7 916…", "8916…" and the e-mail of one account count together.
-AXES_COOLOFF_TIME = "accounts.lockout.axes_cool_off"
-AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"
+AXES_COOLOFF_TIME = "accounts.login.lockout.axes_cool_off"
+AXES_USERNAME_CALLABLE = "accounts.login.lockout.axes_username"
 AXES_USERNAME_FORM_FIELD = "username"  # the login form's field (axes would default to USERNAME_FIELD, "email")
-AXES_LOCKOUT_CALLABLE = "accounts.lockout.axes_lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.login.lockout.axes_lockout_response"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The client's address behind PROXY_COUNT trusted proxies (django-ipware is not installed, so the
 # AXES_IPWARE_* settings alone would be ignored and every citizen would share the proxy's address).
-AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.login.lockout.client_ip"
 
 # --- accounts: registration and contacts -----------------------------------------------------
 # SMS codes for registration and a change of phone follow the login codes' rules above
@@ -429,7 +429,7 @@ SUPPORT_POLL_SECONDS = env_int("SUPPORT_POLL_SECONDS", 2, minimum=1)
 # A citizen whose chat page asked for messages this recently is reading it: no e-mail/SMS for a reply.
 SUPPORT_CITIZEN_PRESENT_SECONDS = 30
 # --- accounts hardening (issue 6) ---------------------------------------------------------------
-# SMS budgets (accounts.sms_limits): login/second-factor codes have their own, so registrations with
+# SMS budgets (accounts.security.sms_limits): login/second-factor codes have their own, so registrations with
 # a stranger's number can't use up the owner's login codes.
 SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR = env_int("SMS_LOGIN_LIMIT_PER_PHONE_PER_HOUR", 10, minimum=1)
 SMS_LOGIN_LIMIT_PER_DAY = env_int("SMS_LOGIN_LIMIT_PER_DAY", 20000, minimum=1)
@@ -438,11 +438,11 @@ SMS_LIMIT_PER_PREFIX_PER_HOUR = env_int("SMS_LIMIT_PER_PREFIX_PER_HOUR", 30, min
 SMS_PREFIX_FREE_DIGITS = env_int("SMS_PREFIX_FREE_DIGITS", 4, minimum=1)
 # Phone regions (ISO 3166 codes as libphonenumber names them) the portal serves and sends SMS to.
 SMS_ALLOWED_PHONE_REGIONS = env_list("SMS_ALLOWED_PHONE_REGIONS", ["RU"])
-# Password guessing across addresses (accounts.lockout.account_guessing_*): wrong passwords and
+# Password guessing across addresses (accounts.login.lockout.account_guessing_*): wrong passwords and
 # backup codes for one login from any address; browsers the account used before are let through.
 LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20, minimum=1)
 LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS = env_int("LOGIN_ACCOUNT_FAILURE_WINDOW_SECONDS", 60 * 60, minimum=60)
-# Password-reset e-mails (accounts.password_reset): requests per address, links per account.
+# Password-reset e-mails (accounts.login.password_reset): requests per address, links per account.
 PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_IP_PER_HOUR", 10, minimum=1)
 PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT_PER_HOUR", 3, minimum=1)
 # Whole request bodies (accounts.middleware.RequestSizeLimitMiddleware): anonymous visitors never
@@ -490,7 +490,7 @@ CELERY_BEAT_SCHEDULE["accounts-sessions-clear-expired"] = {
     "task": "accounts.tasks.sessions_clear_expired_task",
     "schedule": 24 * 3600.0,
 }
-# Field encryption (accounts.crypto): Fernet keys, newest first, comma-separated. Without them one
+# Field encryption (accounts.security.crypto): Fernet keys, newest first, comma-separated. Without them one
 # key is derived from SECRET_KEY (demo); production sets its own (python -c "from cryptography.fernet
 # import Fernet; print(Fernet.generate_key().decode())").
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])

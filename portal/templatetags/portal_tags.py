@@ -3,7 +3,7 @@
 Screen readers announce a field's hint and error only when the input points at them, so the
 widget is rendered with ``aria-describedby`` naming the ids _field.html gives them and with
 ``aria-invalid`` while it has errors. The ids are ``<id>-hint`` and ``<id>-error`` — forms that set
-``aria-describedby`` themselves (accounts.verification_forms) point at the same ids.
+``aria-describedby`` themselves (accounts.verification.forms) point at the same ids.
 """
 
 from __future__ import annotations

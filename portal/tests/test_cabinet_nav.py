@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.login_services import REAUTH_KEY
+from accounts.login.services import REAUTH_KEY
 from accounts.tests.factories import StaffFactory
 from oms_policy.constants import ChangeKind, RequestStatus
 from oms_policy.models import Service

@@ -245,3 +245,15 @@ def test_chat_rating_after_close_once_about_the_operator(citizen, support):
     with pytest.raises(services.ChatRefused):
         services.service_rating_submit(citizen=citizen, point=RatingPoint.CHAT, conversation=conversation, score=2)
     assert ServiceRating.objects.count() == 1
+
+
+def test_the_operator_sees_the_holder_masked_as_everywhere_else(citizen):
+    """«Иванов И. И.» comes from oms_policy.selectors.name_mask, stray spaces in the typed name included."""
+    from oms_policy.tests.factories import PolicyRequestFactory
+    from support.selectors import citizen_requests_masked
+
+    PolicyRequestFactory(
+        applicant=citizen, status="submitted", last_name="Иванова ", first_name=" Анна", patronymic=" "
+    )
+    [masked] = citizen_requests_masked(citizen=citizen)
+    assert masked.holder == "Иванова А."

@@ -44,7 +44,7 @@ def test_requests_sent_while_redis_is_down_are_kept_and_their_news_delivered_onc
         people.append((citizen, draft, client))
 
     own_redis.stop()
-    with caplog.at_level("ERROR", logger="portal.tasking"):
+    with caplog.at_level("ERROR", logger="common.tasking"):
         for _citizen, draft, client in people:
             started = time.monotonic()
             response = client.post(f"/requests/{draft.pk}/submit/", {"submit_key": f"outage-{draft.pk}"})

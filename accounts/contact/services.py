@@ -1,13 +1,13 @@
 """Proving a phone or a mailbox, and changing them: codes by SMS, signed links by e-mail.
 
-Shared by registration (accounts.registration_services) and by the change of phone or e-mail.
+Shared by registration (accounts.registration.services) and by the change of phone or e-mail.
 Codes are stored only as a keyed hash (HMAC-SHA256 with SECRET_KEY): a six-digit code under a plain
 hash would be reversed by trying all million values. E-mail links are signed (django.core.signing)
 and point at a ContactConfirmation row, whose `confirmed_at` makes each link single-use.
 
 A change of contact (NIST 800-63B §6.1.2.3, «changing the phone or e-mail needs the password and
 a second factor, and the old contact is told»): the view checks the password and the second factor
-(accounts.second_factor), then `contact_change_start` sends a code / link to the NEW contact; only
+(accounts.security.second_factor), then `contact_change_start` sends a code / link to the NEW contact; only
 when that is confirmed does the change take effect, and the OLD contact is told.
 """
 
@@ -32,10 +32,10 @@ from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
 from accounts.models import ContactConfirmation, User, otp_code_hash
-from accounts.second_factor import ResendTooSoon
+from accounts.security.second_factor import ResendTooSoon
+from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip
-from accounts.sms_limits import sms_owner_notice_allowed, sms_send_allowed
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose

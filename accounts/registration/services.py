@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.contact_services import (
+from accounts.contact.services import (
     Channel,
     Purpose,
     ResendTooSoon,
@@ -44,10 +44,10 @@ from accounts.contact_services import (
     email_link_send,
     mask_email,
 )
-from accounts.language_services import user_language_from_request
+from accounts.language.services import user_language_from_request
 from accounts.models import ContactConfirmation, User
+from accounts.security.sms_limits import sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip
-from accounts.sms_limits import sms_send_allowed
 
 SESSION_PENDING = "registration_pending"
 SESSION_DONE = "registration_done"

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.admin_forms import TotpAdminAuthenticationForm
+from accounts.staff.forms import TotpAdminAuthenticationForm
 
 
 class PortalAdminSite(OTPAdminSite):

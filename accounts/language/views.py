@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.i18n import set_language
 
-from accounts.language_services import user_language_set
+from accounts.language.services import user_language_set
 
 
 def language_set(request: HttpRequest) -> HttpResponse:

@@ -8,7 +8,7 @@ The API other parts of accounts call (registration, contact change, the login st
 
 Limits (NIST 800-63B §5.2.2, rate limiting): a code allows 5 wrong tries, a resend of a code that is
 still usable waits 60 s and keeps the count (a new login after the last code was used or expired gets
-a code at once; accounts.sms_limits bounds SMS per phone/IP/day); across every factor an account
+a code at once; accounts.security.sms_limits bounds SMS per phone/IP/day); across every factor an account
 allows SECOND_FACTOR_FAILURE_LIMIT wrong codes in SECOND_FACTOR_FAILURE_WINDOW_SECONDS, after which the
 second factor is locked (SecondFactorLocked) until the window passes or a code succeeds elsewhere (the
 count resets on success).
@@ -31,9 +31,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
+from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
 from accounts.services import audit_record, request_ip
-from accounts.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 __all__ = [
     "NoSmsDevice",

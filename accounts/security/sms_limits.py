@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.second_factor import (
+from accounts.security.second_factor import (
     second_factor_failure_count,
     second_factor_failures_reset,
     second_factor_locked_until,
 )
-from accounts.verification_services import REFUSAL_REASON_MAX_LENGTH
+from accounts.verification.services import REFUSAL_REASON_MAX_LENGTH
 
 
 def staff_totp_devices(user: User) -> list[TOTPDevice]:
@@ -67,7 +67,7 @@ class TotpAdminAuthenticationForm(OTPAdminAuthenticationForm):
             super().clean_otp(user)
             return
         # django-otp's own TOTP throttle is off (OTP_TOTP_THROTTLE_FACTOR = 0); the per-account limit
-        # of accounts.second_factor applies here too, or a stolen password would allow 10**6 guesses.
+        # of accounts.security.second_factor applies here too, or a stolen password would allow 10**6 guesses.
         locked_until = second_factor_locked_until(user=user)
         if locked_until is not None:
             raise forms.ValidationError(

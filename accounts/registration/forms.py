@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from accounts.models import ContactConfirmation, User
-from accounts.sms_limits import phone_region_served
+from accounts.security.sms_limits import phone_region_served
 
 # Letters of the Russian and Latin alphabets, with a hyphen, apostrophe, dot or space inside
 # («Салтыков-Щедрин», «д'Артаньян», «Оглы»): what passports actually contain.

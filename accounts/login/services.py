@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import django_otp
+from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -22,11 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.models import Device
 
+from accounts.backends import LoginBackend, user_find_by_login
 from accounts.constants import AuditEventKind
+from accounts.login.lockout import account_guessing_failed, backup_login_failed, backup_login_succeeded, login_key
 from accounts.middleware import SESSION_LOGIN_AT_KEY
 from accounts.models import KnownDevice, User
-from accounts.second_factor import device_method
-from accounts.services import audit_record
+from accounts.security.second_factor import device_method, second_factor_verify
+from accounts.services import audit_record, request_ip
 
 PENDING_KEY = "pending_login"
 REAUTH_KEY = "reauth_at"
@@ -104,6 +107,56 @@ def login_complete(*, request: HttpRequest, response_factory, pending: PendingLo
     response = response_factory()
     known_device_check(request=request, response=response, user=pending.user)
     return response
+
+
+def logout_complete(*, request: HttpRequest) -> None:
+    """Audit the logout of a signed-in person, then end this session."""
+    if request.user.is_authenticated:
+        audit_record(kind=AuditEventKind.LOGOUT, request=request)
+    logout(request)
+
+
+# --- failed steps, and the backup-code way back from a lock-out -------------------------------------
+
+
+def login_failure_record(*, request: HttpRequest, subject: User | None, details: dict) -> None:
+    """Audit one failed login step: a wrong password, second-factor code or backup code."""
+    audit_record(kind=AuditEventKind.LOGIN_FAILED, request=request, actor=None, subject=subject, details=details)
+
+
+def login_password_failed(*, request: HttpRequest, username: str) -> None:
+    """A wrong password or an unknown login: count it against the login across addresses, audit it.
+
+    A login that django-axes refused before the password was checked is not counted again.
+    """
+    if not getattr(request, "axes_locked_out", False):
+        account_guessing_failed(username=username)
+    login_failure_record(request=request, subject=user_find_by_login(username), details={"step": "password"})
+
+
+def login_backup_check(*, request: HttpRequest, username: str, password: str, backup_code: str) -> Device | None:
+    """The backup-code page: the password, then a backup code; the device, or None for a wrong pair.
+
+    The password is checked straight through the backend (axes would refuse: lifting its lock is what
+    this page is for). Without the right password no backup code is checked, so a stranger can neither
+    spend the owner's codes nor lock the owner's second factor. On success the lock-outs of this login
+    are lifted and a pending login starts (the caller completes it with `login_complete`); on failure
+    the try counts (per login + address and across addresses) and is audited. Raises
+    SecondFactorLocked when the account's second factor is locked.
+    """
+    ip_address = request_ip(request)
+    user = LoginBackend().authenticate(request, username=username, password=password)
+    device = None
+    if user is not None:
+        device = second_factor_verify(user=user, token=backup_code, request=request, method="backup_code")
+    if device is None:
+        backup_login_failed(username=username, ip_address=ip_address)
+        login_failure_record(request=request, subject=user_find_by_login(username), details={"step": "backup_code"})
+        return None
+    axes_reset(username=login_key(username))
+    backup_login_succeeded(username=username, ip_address=ip_address)
+    pending_login_start(request=request, user=user, next_url="")
+    return device
 
 
 # --- re-authentication for the «Безопасность» page -------------------------------------------------
@@ -297,7 +350,7 @@ def not_me_confirm(*, user: User, request: HttpRequest) -> None:
     The password is not blanked (that would lock the owner out too); the reset link lets the owner
     set a new one, and the second factor is still asked at the next login.
     """
-    from accounts.password_reset import password_reset_send
+    from accounts.login.password_reset import password_reset_send
 
     sessions_end_everywhere(user=user, request=request, keep_current=False)
     KnownDevice.objects.filter(user=user).delete()

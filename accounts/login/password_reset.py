@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.constants import AuditEventKind
 from accounts.models import User
 from accounts.services import audit_record
-from portal.counters import counter_hit
+from common.counters import counter_hit
 
 
 def password_reset_url(*, user: User) -> str:
@@ -57,7 +57,7 @@ def password_reset_request(*, email: str, ip_address: str | None) -> None:
     requests are passed on; the rest are dropped silently (the page still answers alike).
     """
     from accounts.tasks import password_reset_email_task
-    from portal.tasking import enqueue_on_commit
+    from common.tasking import enqueue_on_commit
 
     if ip_address:
         count = counter_hit(f"password-reset:ip:{ip_address}", window_seconds=3600)
@@ -89,8 +89,8 @@ def password_reset_completed(*, user: User, request: HttpRequest | None) -> None
     """After a new password: end every session, lift the login lock-out, record it."""
     from axes.utils import reset as axes_reset
 
-    from accounts.lockout import account_guessing_reset
-    from accounts.login_services import sessions_end_everywhere
+    from accounts.login.lockout import account_guessing_reset
+    from accounts.login.services import sessions_end_everywhere
 
     sessions_end_everywhere(user=user, request=request, keep_current=False)
     axes_reset(username=f"user:{user.pk}")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import registration_views as views
+from accounts.registration import views
 
 urlpatterns = [
     path("", views.register, name="register"),

@@ -21,10 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.login_forms import ReauthForm, TotpConfirmForm
-from accounts.login_services import reauth_is_fresh, reauth_mark
-from accounts.second_factor import device_method, second_factor_devices
-from accounts.security_services import (
+from accounts.login.forms import ReauthForm, TotpConfirmForm
+from accounts.login.services import reauth_is_fresh, reauth_mark
+from accounts.security.second_factor import device_method, second_factor_devices
+from accounts.security.services import (
     backup_codes_replace,
     factor_remove,
     totp_enrolment_confirm,

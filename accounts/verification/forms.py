@@ -21,27 +21,16 @@ from accounts.validators import (
     validate_passport_series,
     validate_snils,
 )
-from accounts.verification_services import IdentityData, identity_video_unsent
-from accounts.video_structure import video_is_playable, webm_duration_fixed
+from accounts.verification.services import IdentityData, identity_video_unsent
+from documents.sniffing import SNIFF_BYTES, VIDEO_CONTENT_TYPES, file_sniff
+from documents.video_structure import video_is_playable, webm_duration_fixed
 
 # Passports of the current model have been issued since 1 October 1997.
 PASSPORT_FIRST_ISSUE_DATE = datetime.date(1997, 10, 1)
 # A passport is first issued at 14.
 PASSPORT_MIN_AGE_YEARS = 14
 
-WEBM_MAGIC = b"\x1a\x45\xdf\xa3"
-MP4_BOX_TYPE = b"ftyp"
-
 _SEPARATORS = re.compile(r"[\s\-]")
-
-
-def video_sniff_content_type(head: bytes) -> str | None:
-    """The real type from the first bytes (never the name or the browser's word): webm, mp4 or None."""
-    if head[:4] == WEBM_MAGIC:
-        return "video/webm"
-    if head[4:8] == MP4_BOX_TYPE:
-        return "video/mp4"
-    return None
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
@@ -135,10 +124,10 @@ class IdentityVerificationForm(forms.Form):
                 code="too_large",
             )
         video.seek(0)
-        head = video.read(16)
+        head = video.read(SNIFF_BYTES)
         video.seek(0)
-        content_type = video_sniff_content_type(head)
-        if content_type is None:
+        content_type = file_sniff(head)
+        if content_type not in VIDEO_CONTENT_TYPES:
             raise forms.ValidationError(
                 _("Это не видео в формате WebM или MP4. Запишите видео на этой странице или выберите другой файл."),
                 code="wrong_type",

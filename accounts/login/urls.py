@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from accounts import login_views, security_views
+from accounts.login import views as login_views
+from accounts.security import views as security_views
 
 urlpatterns = [
     path("login/", login_views.login_password, name="login"),

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCodeDevice, SmsDevice, User
-from accounts.second_factor import backup_codes_generate, device_method, second_factor_devices
+from accounts.security.second_factor import backup_codes_generate, device_method, second_factor_devices
 from accounts.services import audit_record
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import verification_views
+from accounts.verification import views as verification_views
 
 urlpatterns = [
     path("", verification_views.identity, name="identity"),

@@ -77,7 +77,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     )
 
     def save(self, *args, request=None, **kwargs) -> None:  # type: ignore[override]
-        from accounts.password_reset import password_reset_request
+        from accounts.login.password_reset import password_reset_request
         from accounts.services import request_ip
 
         password_reset_request(email=self.cleaned_data["email"], ip_address=request_ip(request))

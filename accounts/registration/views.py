@@ -16,12 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import contact_services, registration_services
-from accounts.login_services import known_device_remember
+from accounts.contact import services as contact_services
+from accounts.login.services import known_device_remember
 from accounts.models import ContactConfirmation
-from accounts.registration_forms import CodeForm, ContactChangeForm, RegistrationForm, SecondFactorForm
+from accounts.registration import services as registration_services
+from accounts.registration.forms import CodeForm, ContactChangeForm, RegistrationForm, SecondFactorForm
+from accounts.security.sms_limits import SmsRateLimited
 from accounts.services import mask_phone
-from accounts.sms_limits import SmsRateLimited
 
 Channel = ContactConfirmation.Channel
 SESSION_CONTACT = "contact_change"
@@ -178,7 +179,7 @@ def _contact_state(request: HttpRequest) -> dict | None:
 
 def _second_factor_sms(request: HttpRequest) -> str:
     """Send a second-factor SMS if the account has a confirmed phone; a notice for the page."""
-    from accounts import second_factor
+    from accounts.security import second_factor
 
     try:
         second_factor.second_factor_send_sms(user=request.user, request=request)
@@ -238,7 +239,7 @@ def contact_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_change_verify(request: HttpRequest) -> HttpResponse:
     """Step 2: the second factor (SMS to the current phone, an authenticator app or a backup code)."""
-    from accounts import second_factor
+    from accounts.security import second_factor
 
     state = _contact_state(request)
     if state is None or state.get("confirmation_id"):

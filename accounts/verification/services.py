@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime
 import logging
-import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -25,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel, VerificationStatus
-from accounts.crypto import snils_lookup_hash
 from accounts.models import IdentityVerification, User
+from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record
+from documents.kept_uploads import KeptUploads
 from notifications.services import notify
 
 logger = logging.getLogger(__name__)
@@ -42,10 +40,12 @@ REFUSAL_REASON_MAX_LENGTH = 1000
 
 # A video that arrived with a form that had other mistakes waits here (private storage) so the
 # citizen does not have to record it again; unsent ones are removed after a day.
-UNSENT_VIDEO_DIR = "verification/unsent"
-UNSENT_VIDEO_MAX_AGE = datetime.timedelta(hours=2)
-UNSENT_VIDEO_KEEP = datetime.timedelta(days=1)
-_UNSENT_SALT = "accounts.identity-video-unsent"
+UNSENT_VIDEOS = KeptUploads(
+    directory="verification/unsent",
+    salt="accounts.identity-video-unsent",
+    token_max_age=datetime.timedelta(hours=2),
+    keep_for=datetime.timedelta(days=1),
+)
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,6 @@ class IdentityData:
 
 class VerificationAlreadyDecided(ValidationError):
     """The row is not pending any more: somebody decided it first (or it was never pending)."""
-
-
-def identity_verification_can_submit(*, user: User) -> bool:
-    """Both contacts confirmed, identity not yet confirmed, nothing waiting for a verifier."""
-    if user.identity_level != IdentityLevel.STANDARD:
-        return False
-    return not IdentityVerification.objects.filter(user=user, status=VerificationStatus.PENDING).exists()
 
 
 def identity_verification_submit(
@@ -127,69 +120,25 @@ def identity_video_keep_unsent(*, user: User, video: UploadedFile, content_type:
     """Keep a checked video whose form had other mistakes; return a signed token for the form.
 
     The token names the file and the account, so it is useless to anybody else, and expires. A
-    citizen has at most one kept video: keeping a new one deletes the previous one (a form sent
-    again and again must not pile up 50 MB files).
+    citizen has at most one kept video: keeping a new one deletes the previous one.
     """
     extension = "webm" if content_type == "video/webm" else "mp4"
-    prefix = f"user{user.pk}-"
-    try:
-        _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
-    except FileNotFoundError:
-        files = []
-    for file_name in files:
-        if file_name.startswith(prefix):
-            default_storage.delete(f"{UNSENT_VIDEO_DIR}/{file_name}")
-    name = default_storage.save(f"{UNSENT_VIDEO_DIR}/{prefix}{uuid.uuid4().hex}.{extension}", video)
-    return signing.dumps({"user": user.pk, "name": name, "type": content_type}, salt=_UNSENT_SALT, compress=True)
+    return UNSENT_VIDEOS.keep(owner=f"user{user.pk}", file=video, extension=extension, content_type=content_type)
 
 
 def identity_video_unsent(*, user: User, token: str) -> tuple[File, str] | None:
     """The kept video for `token` as (file, content type), or None if the token is bad, old or foreign."""
-    try:
-        data = signing.loads(token, salt=_UNSENT_SALT, max_age=UNSENT_VIDEO_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    name = str(data.get("name", ""))
-    if data.get("user") != user.pk or not name.startswith(f"{UNSENT_VIDEO_DIR}/") or ".." in name:
-        return None
-    if not default_storage.exists(name):
-        return None
-    handle = default_storage.open(name, "rb")
-    return File(handle, name=name.rsplit("/", 1)[-1]), str(data.get("type", ""))
+    return UNSENT_VIDEOS.get(owner=f"user{user.pk}", token=token)
 
 
 def identity_video_unsent_name(*, user: User) -> str | None:
     """The storage name of the citizen's one kept video (identity_video_keep_unsent keeps one), or None."""
-    prefix = f"user{user.pk}-"
-    try:
-        _dirs, files = default_storage.listdir(UNSENT_VIDEO_DIR)
-    except FileNotFoundError:
-        return None
-    names = sorted(name for name in files if name.startswith(prefix))
-    return f"{UNSENT_VIDEO_DIR}/{names[-1]}" if names else None
+    return UNSENT_VIDEOS.name_for(owner=f"user{user.pk}")
 
 
 def identity_video_unsent_delete(*, video: File) -> None:
     """Remove a kept video once it has been copied into a verification."""
-    name = f"{UNSENT_VIDEO_DIR}/{video.name}"
-    video.close()
-    default_storage.delete(name)
-
-
-def identity_video_unsent_purge(*, now: datetime.datetime | None = None) -> int:
-    """Delete kept videos nobody sent within a day (forms abandoned after a mistake)."""
-    now = now or timezone.now()
-    try:
-        _, files = default_storage.listdir(UNSENT_VIDEO_DIR)
-    except FileNotFoundError:
-        return 0
-    deleted = 0
-    for file_name in files:
-        name = f"{UNSENT_VIDEO_DIR}/{file_name}"
-        if default_storage.get_modified_time(name) < now - UNSENT_VIDEO_KEEP:
-            default_storage.delete(name)
-            deleted += 1
-    return deleted
+    UNSENT_VIDEOS.delete(file=video)
 
 
 def _decide(
@@ -361,9 +310,4 @@ def identity_video_purge_expired(*, now: datetime.datetime | None = None) -> int
         .values_list("pk", flat=True)
     )
     deleted = sum(identity_video_delete(verification_id=pk, now=now) for pk in ids)
-    return deleted + identity_video_unsent_purge(now=now)
-
-
-def identity_verification_latest(*, user: User) -> IdentityVerification | None:
-    """The citizen's most recent verification, whatever its status (a read used by the page)."""
-    return IdentityVerification.objects.filter(user=user).order_by("-submitted_at", "-pk").first()
+    return deleted + UNSENT_VIDEOS.purge(now=now)

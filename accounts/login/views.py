@@ -1,11 +1,10 @@
 """Login (password, then a second factor), logout, sessions, «Это был не я» and password reset.
 
-Thin views: the rules live in accounts.second_factor, accounts.login_services, accounts.password_reset.
+Thin views: the rules live in accounts.security.second_factor, accounts.login.services, accounts.login.password_reset.
 """
 
 from __future__ import annotations
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
@@ -23,30 +22,30 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.backends import LoginBackend, user_find_by_login
-from accounts.constants import AuditEventKind
-from accounts.lockout import (
-    account_guessing_failed,
-    account_guessing_failures,
-    account_guessing_locked_until,
-    account_guessing_reset,
-    backup_login_failed,
-    backup_login_failures,
-    backup_login_locked_until,
-    backup_login_succeeded,
-    lockout_context,
-    login_key,
-)
-from accounts.login_forms import (
+from accounts.backends import user_find_by_login
+from accounts.login.forms import (
     BackupUnlockForm,
     LoginPasswordForm,
     PortalPasswordResetForm,
     PortalSetPasswordForm,
     SecondFactorForm,
 )
-from accounts.login_services import (
+from accounts.login.lockout import (
+    account_guessing_failures,
+    account_guessing_locked_until,
+    account_guessing_reset,
+    backup_login_failures,
+    backup_login_locked_until,
+    lockout_context,
+)
+from accounts.login.password_reset import password_reset_completed
+from accounts.login.services import (
     PendingLogin,
+    login_backup_check,
     login_complete,
+    login_failure_record,
+    login_password_failed,
+    logout_complete,
     not_me_confirm,
     not_me_load,
     pending_login_clear,
@@ -54,8 +53,7 @@ from accounts.login_services import (
     pending_login_start,
     sessions_end_everywhere,
 )
-from accounts.password_reset import password_reset_completed
-from accounts.second_factor import (
+from accounts.security.second_factor import (
     NoSmsDevice,
     ResendTooSoon,
     SecondFactorLocked,
@@ -71,7 +69,7 @@ from accounts.second_factor import (
     sms_code_tries_left,
     sms_resend_seconds_left,
 )
-from accounts.services import audit_record, mask_phone, request_ip
+from accounts.services import mask_phone, request_ip
 
 METHOD_LABELS = {
     "sms": gettext_lazy("SMS-код"),
@@ -153,15 +151,7 @@ def login_password(request: HttpRequest) -> HttpResponse:
                 except (ResendTooSoon, SecondFactorLocked, NoSmsDevice):
                     pass  # a live code is on its way already / step 2 shows the lock-out
             return redirect("accounts:login_code")
-        if not getattr(request, "axes_locked_out", False):  # only passwords that were really checked
-            account_guessing_failed(username=username)
-        audit_record(
-            kind=AuditEventKind.LOGIN_FAILED,
-            request=request,
-            actor=None,
-            subject=user_find_by_login(username),
-            details={"step": "password"},
-        )
+        login_password_failed(request=request, username=username)
         form.add_error(None, _("Неверный логин или пароль. Проверьте раскладку клавиатуры и Caps Lock."))
         form.mark_invalid()
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
@@ -234,13 +224,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return _lockout_page(request, until=locked.until, reason="second_factor", user=user)
         if device is not None:
             return _finish(request, pending, device)
-        audit_record(
-            kind=AuditEventKind.LOGIN_FAILED,
-            request=request,
-            actor=None,
-            subject=user,
-            details={"step": "second_factor", "method": method},
-        )
+        login_failure_record(request=request, subject=user, details={"step": "second_factor", "method": method})
         locked_until = second_factor_locked_until(user=user)
         if locked_until is not None:
             return _lockout_page(request, until=locked_until, reason="second_factor", user=user)
@@ -303,33 +287,17 @@ def login_backup(request: HttpRequest) -> HttpResponse:
         locked_until = backup_login_locked_until(username=username, ip_address=ip_address)
         if locked_until is not None:
             return _lockout_page(request, until=locked_until, reason="backup_code", username=username)
-        # The password first, straight through the backend (axes would refuse: lifting its lock is
-        # what this page is for). Without the password no backup code is checked, so a stranger
-        # can neither spend the owner's codes nor lock the owner's second factor, and known and
-        # unknown logins answer alike (the backend hashes for unknown ones too).
-        user = LoginBackend().authenticate(request, username=username, password=form.cleaned_data["password"])
-        device = None
-        if user is not None:
-            try:
-                device = second_factor_verify(
-                    user=user, token=form.cleaned_data["backup_code"], request=request, method="backup_code"
-                )
-            except SecondFactorLocked as locked:
-                return _lockout_page(request, until=locked.until, reason="second_factor", user=user)
+        try:
+            device = login_backup_check(
+                request=request,
+                username=username,
+                password=form.cleaned_data["password"],
+                backup_code=form.cleaned_data["backup_code"],
+            )
+        except SecondFactorLocked as locked:
+            return _lockout_page(request, until=locked.until, reason="second_factor", user=user_find_by_login(username))
         if device is not None:
-            axes_reset(username=login_key(username))
-            backup_login_succeeded(username=username, ip_address=ip_address)
-            pending_login_start(request=request, user=user, next_url="")
-            pending = pending_login_get(request=request)
-            return _finish(request, pending, device)
-        backup_login_failed(username=username, ip_address=ip_address)
-        audit_record(
-            kind=AuditEventKind.LOGIN_FAILED,
-            request=request,
-            actor=None,
-            subject=user_find_by_login(username),
-            details={"step": "backup_code"},
-        )
+            return _finish(request, pending_login_get(request=request), device)
         form.add_error(None, _("Неверный логин, пароль или резервный код."))
     return render(request, "accounts/login_backup.html", {"form": form})
 
@@ -340,9 +308,7 @@ def login_backup(request: HttpRequest) -> HttpResponse:
 @require_POST
 @csrf_protect
 def logout_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        audit_record(kind=AuditEventKind.LOGOUT, request=request)
-    logout(request)
+    logout_complete(request=request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 

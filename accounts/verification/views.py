@@ -16,11 +16,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.constants import IdentityLevel, VerificationStatus
+from accounts.selectors import identity_verification_can_submit, identity_verification_latest
 from accounts.validators import snils_display
-from accounts.verification_forms import IdentityVerificationForm
-from accounts.verification_services import (
-    identity_verification_can_submit,
-    identity_verification_latest,
+from accounts.verification.forms import IdentityVerificationForm
+from accounts.verification.services import (
     identity_verification_submit,
     identity_video_keep_unsent,
     identity_video_unsent_delete,

@@ -151,7 +151,7 @@ def _account_failures_key(username: str) -> str:
 
 
 def _known_browser(request: HttpRequest, username: str) -> bool:
-    from accounts.login_services import known_device_recognised
+    from accounts.login.services import known_device_recognised
 
     user = user_find_by_login(username)
     return user is not None and known_device_recognised(request=request, user=user)

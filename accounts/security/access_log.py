@@ -5,7 +5,7 @@ reset), and a search box may put a SNILS in a query string. An access log is rea
 and kept longer than the database, so what it keeps of such a request is the method, the path with
 every token-like segment replaced by «h:<first 12 hex of its sha256>» (enough to match two lines of
 one request, useless to log in with), query values hashed the same way, and the status.
-Procfile: ``gunicorn --logger-class accounts.access_log.RedactingAccessLogger``.
+Procfile: ``gunicorn --logger-class accounts.security.access_log.RedactingAccessLogger``.
 """
 
 from __future__ import annotations
