@@ -435,6 +435,13 @@ def main() -> None:
         rng = random.Random(7)
         queue = "/admin/oms_policy/policyrequest/"
         filtered = filtered_queue_query()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM oms_policy_policyrequest WHERE applicant_id = %s AND status = ANY(%s) "
+                "ORDER BY id LIMIT 1",
+                [heavy_id, list(OPEN)],
+            )
+            open_request_id = cursor.fetchone()[0]
         pages = {
             "queue": ("reviewers' queue, first page", lambda: reviewer_client.get(queue), args.runs),
             "queue_filtered": (
@@ -445,6 +452,18 @@ def main() -> None:
             "lookup": ("support look-up by number", lookup_call(support_client, numbers, rng), args.runs * 3),
             "cabinet": ("citizen's cabinet (500 requests)", lambda: citizen_client.get("/cabinet/"), args.runs),
             "request_list": ("«Мои заявления» (500 requests)", lambda: citizen_client.get("/requests/"), args.runs),
+            # No target in the issue: measured for the plans of the pages that list documents and
+            # status changes (the rows name files that are not on disk; neither page opens one).
+            "request_page": (
+                "citizen's request page (documents, status changes)",
+                lambda: citizen_client.get(f"/requests/{open_request_id}/"),
+                args.runs,
+            ),
+            "review_page": (
+                "reviewer's request page (scans, timeline, earlier requests)",
+                lambda: reviewer_client.get(f"{queue}{open_request_id}/change/"),
+                args.runs,
+            ),
         }
         print(f"\nfiltered queue: {filtered}")
         print("\n| What | n | wall p50 ms | wall p95 ms | wall max ms | CPU p50 ms | CPU p95 ms |")
@@ -457,12 +476,12 @@ def main() -> None:
         print("\n| What | p50 ms | p95 ms | max ms | target ms | met (p95) | load average 1 min |")
         print("|---|---|---|---|---|---|---|")
         for key, figures in results.items():
-            target = TARGETS_MS[key]
-            met = "yes" if figures["p95"] <= target else "**no**"
+            target = TARGETS_MS.get(key)
+            met = "—" if target is None else "yes" if figures["p95"] <= target else "**no**"
             load = "{:.1f} → {:.1f}".format(*figures["load"])
             print(
                 f"| {figures['what']} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['max']:.1f} "
-                f"| {target} | {met} | {load} |"
+                f"| {target or '—'} | {met} | {load} |"
             )
 
         verdicts = []
