@@ -441,12 +441,17 @@ def main() -> None:
         queue = "/admin/oms_policy/policyrequest/"
         filtered = filtered_queue_query()
         with connection.cursor() as cursor:
+            # The heavy citizen's request with the most documents and status changes (5 and up to 17).
             cursor.execute(
-                "SELECT id FROM oms_policy_policyrequest WHERE applicant_id = %s AND status = ANY(%s) "
-                "ORDER BY id LIMIT 1",
-                [heavy_id, list(OPEN)],
+                """
+                SELECT r.id FROM oms_policy_policyrequest r WHERE r.applicant_id = %s
+                ORDER BY (SELECT count(*) FROM documents_document d WHERE d.request_id = r.id) DESC,
+                         (SELECT count(*) FROM oms_policy_statuschange c WHERE c.request_id = r.id) DESC, r.id
+                LIMIT 1
+                """,
+                [heavy_id],
             )
-            open_request_id = cursor.fetchone()[0]
+            detail_request_id = cursor.fetchone()[0]
         pages = {
             "queue": ("reviewers' queue, first page", lambda: reviewer_client.get(queue), args.runs),
             "queue_filtered": (
@@ -461,12 +466,12 @@ def main() -> None:
             # status changes (the rows name files that are not on disk; neither page opens one).
             "request_page": (
                 "citizen's request page (documents, status changes)",
-                lambda: citizen_client.get(f"/requests/{open_request_id}/"),
+                lambda: citizen_client.get(f"/requests/{detail_request_id}/"),
                 args.runs,
             ),
             "review_page": (
                 "reviewer's request page (scans, timeline, earlier requests)",
-                lambda: reviewer_client.get(f"{queue}{open_request_id}/change/"),
+                lambda: reviewer_client.get(f"{queue}{detail_request_id}/change/"),
                 args.runs,
             ),
         }
