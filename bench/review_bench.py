@@ -101,9 +101,10 @@ def fill(total: int) -> tuple[list[str], int]:
         buffer = io.StringIO()
         for index in range(start, min(start + chunk, total)):
             if index < open_count:
-                # Open requests: distinct (applicant, kind) pairs (the one-open-request constraint).
-                applicant = citizens[index % CITIZENS]
-                kind = KINDS[(index // CITIZENS) % 3]
+                # Open requests: distinct (applicant, kind) pairs (the one-open-request constraint), every
+                # kind in turn (all of one kind before, so a queue filtered by kind found none of another).
+                applicant = citizens[(index // 3) % CITIZENS]
+                kind = KINDS[index % 3]
                 status = rng.choices(["submitted", "in_review", "documents_requested"], [50, 40, 10])[0]
                 submitted = now - rng.uniform(0, 30 * 86400)
                 decided = None
@@ -180,11 +181,11 @@ class Server:
     """Django's own WSGI handler called in this process: the whole server path (middleware, session,
     second-factor check, queries, template) without a network or the test client's instrumentation."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client=None, *, cookie: str = "") -> None:
         from django.core.handlers.wsgi import WSGIHandler
 
         self.handler = WSGIHandler()
-        self.cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+        self.cookie = cookie or "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
 
     def get(self, path: str, query: dict | None = None) -> int:
         from urllib.parse import urlencode
@@ -226,7 +227,15 @@ def measure(label: str, call, runs: int) -> dict:
     walls.sort()
     cpus.sort()
     p95 = max(0, int(round(runs * 0.95)) - 1)
-    figures = {"what": label, "n": runs, "p50": statistics.median(walls), "p95": walls[p95], "max": walls[-1]}
+    figures = {
+        "what": label,
+        "n": runs,
+        "p50": statistics.median(walls),
+        "p95": walls[p95],
+        "max": walls[-1],
+        "cpu_p50": statistics.median(cpus),
+        "cpu_p95": cpus[p95],
+    }
     print(
         f"| {label} | {runs} | {figures['p50']:.1f} | {figures['p95']:.1f} | {figures['max']:.1f} "
         f"| {statistics.median(cpus):.1f} | {cpus[p95]:.1f} |",
@@ -235,13 +244,60 @@ def measure(label: str, call, runs: int) -> dict:
     return figures
 
 
-def explain(sql: str) -> str:
+def explain_plan(sql: str) -> list[str]:
+    """The lines of `EXPLAIN (ANALYZE, BUFFERS)` of one captured query (the query really runs)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-        plan = [row[0] for row in cursor.fetchall()]
-    return plan[-1].strip()
+        return [row[0] for row in cursor.fetchall()]
+
+
+def explain(sql: str) -> str:
+    return explain_plan(sql)[-1].strip()
+
+
+def staff_servers(reviewer_id: int):
+    """(reviewer, the reviewer's server, the support operator's server): TOTP-verified sessions."""
+    from django.contrib.auth.models import Group
+
+    from accounts.constants import StaffGroup
+    from accounts.models import User
+    from accounts.tests.admin_helpers import verified_staff_client
+
+    reviewer = User.objects.get(pk=reviewer_id)
+    reviewer.groups.add(Group.objects.get(name=StaffGroup.REVIEWERS))
+    support = User.objects.create(email="bench-support@oms.localhost", is_staff=True, password="!")
+    support.groups.add(Group.objects.get(name=StaffGroup.SUPPORT))
+    return reviewer, Server(verified_staff_client(reviewer)), Server(verified_staff_client(support))
+
+
+def lookup_call(server: Server, numbers: list[str], rng: random.Random):
+    """A look-up of a random number, typed as read out over the phone (spaces and a dash)."""
+
+    def lookup() -> int:
+        digits = rng.choice(numbers)
+        return server.get("/support/lookup/", {"number": f"{digits[:3]} {digits[3:6]}-{digits[6:9]} {digits[9:]}"})
+
+    return lookup
+
+
+def bench_rows_delete() -> None:
+    """Deletes every row the bench made (its users' requests with their documents and status changes)."""
+    from django.db import connection
+
+    bench_users = "(SELECT id FROM accounts_user WHERE email LIKE 'bench-%%')"
+    bench_requests = f"(SELECT id FROM oms_policy_policyrequest WHERE applicant_id IN {bench_users})"
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM oms_policy_requestlookup")
+        cursor.execute(f"DELETE FROM documents_document WHERE request_id IN {bench_requests}")
+        cursor.execute(f"DELETE FROM oms_policy_statuschange WHERE request_id IN {bench_requests}")
+        cursor.execute(f"DELETE FROM oms_policy_policy WHERE holder_id IN {bench_users}")
+        cursor.execute(f"DELETE FROM oms_policy_policyrequest WHERE applicant_id IN {bench_users}")
+        cursor.execute("DELETE FROM django_session")
+        cursor.execute(f"DELETE FROM otp_totp_totpdevice WHERE user_id IN {bench_users}")
+        cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN {bench_users}")
+        cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%'")
 
 
 def main() -> None:
@@ -260,19 +316,10 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.constants import StaffGroup
-    from accounts.models import User
-    from accounts.tests.admin_helpers import verified_staff_client
-
     settings.ALLOWED_HOSTS = ["*"]
     numbers, reviewer_id = reuse() if args.reuse else fill(args.requests)
     try:
-        reviewer = User.objects.get(pk=reviewer_id)
-        reviewer.groups.add(Group.objects.get(name=StaffGroup.REVIEWERS))
-        support = User.objects.create(email="bench-support@oms.localhost", is_staff=True, password="!")
-        support.groups.add(Group.objects.get(name=StaffGroup.SUPPORT))
-        reviewer_client = Server(verified_staff_client(reviewer))
-        support_client = Server(verified_staff_client(support))
+        reviewer, reviewer_client, support_client = staff_servers(reviewer_id)
         rng = random.Random(7)
 
         print("\n| What | n | wall p50 ms | wall p95 ms | wall max ms | CPU p50 ms | CPU p95 ms |")
@@ -282,12 +329,7 @@ def main() -> None:
         measure("queue, «Назначены мне»", lambda: reviewer_client.get(queue, {"queue": "mine"}), args.runs)
         measure("queue, search by number", lambda: reviewer_client.get(queue, {"q": rng.choice(numbers)}), args.runs)
 
-        def lookup():
-            digits = rng.choice(numbers)
-            return support_client.get(
-                "/support/lookup/", {"number": f"{digits[:3]} {digits[3:6]}-{digits[6:9]} {digits[9:]}"}
-            )
-
+        lookup = lookup_call(support_client, numbers, rng)
         measure("support look-up by number", lookup, args.runs * 3)
         reviewer.groups.add(Group.objects.get(name="review_heads"))
         measure(
@@ -310,17 +352,7 @@ def main() -> None:
             print(f"  {query['time']} s  {sql[:110]}  {timing}")
     finally:
         if not args.keep:
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM oms_policy_requestlookup")
-                cursor.execute(
-                    "DELETE FROM oms_policy_policyrequest WHERE applicant_id IN "
-                    "(SELECT id FROM accounts_user WHERE email LIKE 'bench-%%')"
-                )
-                cursor.execute("DELETE FROM django_session")
-                bench_users = "(SELECT id FROM accounts_user WHERE email LIKE 'bench-%%')"
-                cursor.execute(f"DELETE FROM otp_totp_totpdevice WHERE user_id IN {bench_users}")
-                cursor.execute(f"DELETE FROM accounts_user_groups WHERE user_id IN {bench_users}")
-                cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%'")
+            bench_rows_delete()
 
 
 if __name__ == "__main__":

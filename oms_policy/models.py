@@ -214,6 +214,14 @@ class PolicyRequest(ChoiceLabels, models.Model):
                 condition=Q(reviewer__isnull=False, status__in=["in_review", "documents_requested"]),
                 name="request_review_held",
             ),
+            # The queue filtered by region and kind of change (and overdue: submitted before a date): only
+            # open requests, so a filtered page reads its own few rows instead of bitmap-ANDing the
+            # status and reviewer indexes over the whole table (bench/scale_bench.py, docs/benchmarks.md).
+            models.Index(
+                fields=["region", "change_kind", "submitted_at"],
+                condition=Q(status__in=["submitted", "in_review", "documents_requested"]),
+                name="request_open_region_kind",
+            ),
             # Admin search by the ЕНП the citizen gave.
             models.Index(fields=["current_policy_number"], name="request_current_policy_number"),
         ]

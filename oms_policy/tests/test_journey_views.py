@@ -361,6 +361,33 @@ def test_the_list_shows_number_service_date_status_and_due_date(cl, citizen):
     assert f'href="{_step_url(draft, 3)}"' in page and "шаг 3 из 5" in page
 
 
+def test_the_list_shows_twenty_a_page_newest_first_with_links_between_pages(cl, citizen):
+    from oms_policy.views import REQUEST_LIST_PAGE_SIZE
+
+    for _index in range(REQUEST_LIST_PAGE_SIZE + 5):
+        PolicyRequestFactory(applicant=citizen, draft_step=2)
+    newest_first = list(PolicyRequest.objects.filter(applicant=citizen).order_by("-created_at", "-pk"))
+    first = cl.get("/requests/").content.decode()
+    assert first.count("шаг 2 из 5") == REQUEST_LIST_PAGE_SIZE
+    assert f'href="{_step_url(newest_first[0], 2)}"' in first
+    assert f'href="{_step_url(newest_first[-1], 2)}"' not in first
+    assert "Страница 1 из 2" in first and 'href="?page=2" rel="next"' in first and 'rel="prev"' not in first
+    second = cl.get("/requests/?page=2").content.decode()
+    assert second.count("шаг 2 из 5") == 5
+    assert f'href="{_step_url(newest_first[-1], 2)}"' in second
+    assert f'href="{_step_url(newest_first[0], 2)}"' not in second
+    assert "Страница 2 из 2" in second and 'href="?page=1" rel="prev"' in second and 'rel="next"' not in second
+    # A page number that is not one: the nearest page, not an error.
+    assert "Страница 2 из 2" in cl.get("/requests/?page=99").content.decode()
+    assert "Страница 1 из 2" in cl.get("/requests/?page=x").content.decode()
+
+
+def test_one_page_of_requests_shows_no_page_links(cl, citizen):
+    PolicyRequestFactory(applicant=citizen, draft_step=2)
+    page = cl.get("/requests/").content.decode()
+    assert "шаг 2 из 5" in page and 'class="pagination"' not in page
+
+
 # --- query counts: constant whatever the number of requests, changes and documents ----------------
 
 
@@ -381,10 +408,11 @@ def _many(citizen, reviewer, count):
     return request
 
 
-# Session, user, the page's own rows (list: requests; page: request, documents, status changes),
-# the bell in the header (unread count and the last messages in one query), and the session save (a
-# savepoint around an UPDATE; the tests make it due on every request with SESSION_REFRESH_SECONDS = 0).
-LIST_QUERIES = 7
+# Session, user, the page's own rows (list: the count for its pages and one page of requests; page:
+# request, documents, status changes), the bell in the header (unread count and the last messages in
+# one query), and the session save (a savepoint around an UPDATE; the tests make it due on every
+# request with SESSION_REFRESH_SECONDS = 0).
+LIST_QUERIES = 8
 PAGE_QUERIES = 9
 
 
