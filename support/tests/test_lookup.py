@@ -126,8 +126,14 @@ def test_call_note(support, support_client, request_on_file):
     assert "Звонила, объяснили срок" in page
 
 
-def test_lookup_query_count(support_client, request_on_file, django_assert_max_num_queries):
-    with django_assert_max_num_queries(14):
+# Session, user, TOTP device, groups, the request (with its citizen), the audit row, the timeline and
+# the call notes. No bell: it is a staff page.
+LOOKUP_QUERIES = 8
+
+
+def test_lookup_query_count(support_client, request_on_file, django_assert_num_queries):
+    support_client.get(LOOKUP, {"number": request_on_file.number})  # the session's refresh mark is due once
+    with django_assert_num_queries(LOOKUP_QUERIES):
         response = support_client.get(LOOKUP, {"number": request_on_file.number})
     assert response.status_code == 200
 
@@ -164,3 +170,17 @@ def test_empty_box_shows_the_form_without_a_log_row(support_client):
     assert response.status_code == 200
     assert 'id="lookup-form"' in response.content.decode()
     assert not RequestLookup.objects.exists()
+
+
+def test_the_staff_header_has_the_staff_tools_not_a_citizens_inbox(support_client, request_on_file):
+    """Support pages are staff pages: no citizen bell (and no inbox query), no «Личный кабинет»."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        html = support_client.get("/support/lookup/", {"number": request_on_file.number}).content.decode()
+    assert 'id="lookup-result"' in html
+    assert "bell-menu" not in html
+    assert "Личный кабинет" not in html
+    assert f'href="{reverse("admin:index")}"' in html
+    assert not [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
