@@ -194,6 +194,103 @@ def notifications_create(*, user, count: int, unread: int) -> None:
     )
 
 
+def submission_drafts_create(*, count: int) -> list[dict]:
+    """`count` citizens, each with one draft ready for «Отправить заявку», a session and a CSRF secret.
+
+    The draft is complete (policy number, personal data, a renewal in a region with an insurer) and
+    its required scans have passed the check, so every POST really sends a request. Written with bulk
+    inserts: a run needs thousands. Returns, per draft: the session key, the CSRF secret (cookie and
+    form field alike: Django accepts the unmasked secret) and the draft's id.
+    """
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+
+    from accounts.constants import IdentityLevel
+    from accounts.middleware import SESSION_LOGIN_AT_KEY
+    from accounts.models import User
+    from documents.constants import DocumentStatus
+    from documents.models import Document
+    from oms_policy.constants import ChangeKind, RequestStatus
+    from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region
+    from oms_policy.services import policy_request_document_slots
+
+    tag = secrets.token_hex(4)
+    now = timezone.now()
+    region = Region.objects.get(code="45")
+    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
+    users = []
+    for index in range(count):
+        user = User(
+            email=f"submit-{tag}-{index}@bench.invalid",
+            last_name="Петрова",
+            first_name="Мария",
+            patronymic="Ивановна",
+            identity_level=IdentityLevel.CONFIRMED,
+            email_confirmed_at=now,
+            identity_confirmed_at=now,
+        )
+        user.set_unusable_password()
+        users.append(user)
+    users = User.objects.bulk_create(users)
+    Policy.objects.bulk_create(
+        Policy(holder=user, enp="8451999122899990", insurance_company=company, region=region, issued_on="2020-03-01")
+        for user in users
+    )
+    drafts = PolicyRequest.objects.bulk_create(
+        PolicyRequest(
+            applicant=user,
+            status=RequestStatus.DRAFT,
+            change_kind=ChangeKind.RENEWAL,
+            current_policy_kind="unified",
+            current_policy_number="8451999122899990",
+            last_name=user.last_name,
+            first_name=user.first_name,
+            patronymic=user.patronymic,
+            sex="female",
+            birth_date="1990-02-03",
+            region=region,
+        )
+        for user in users
+    )
+    required, _optional = policy_request_document_slots(request=drafts[0])
+    documents = []
+    for draft, user in zip(drafts, users, strict=True):
+        for slot in required:
+            token = secrets.token_hex(16)
+            documents.append(
+                Document(
+                    request=draft,
+                    slot=slot,
+                    uploaded_by=user,
+                    file=f"documents/{token[:2]}/{token}",
+                    original_name="скан.jpg",
+                    content_type="image/jpeg",
+                    size=900_000,
+                    status=DocumentStatus.PASSED,
+                    checked_at=now,
+                )
+            )
+    Document.objects.bulk_create(documents)
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    expire = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    sessions, prepared = [], []
+    for draft, user in zip(drafts, users, strict=True):
+        key = secrets.token_hex(16)
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "accounts.backends.LoginBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            SESSION_LOGIN_AT_KEY: now.timestamp(),
+        }
+        sessions.append(Session(session_key=key, session_data=store_class().encode(data), expire_date=expire))
+        prepared.append({"session": key, "csrf": _get_new_csrf_string(), "request_id": draft.pk})
+    Session.objects.bulk_create(sessions)
+    return prepared
+
+
 def dataset_load(*, load_citizens: int) -> dict:
     from django.conf import settings
     from django.db import transaction
@@ -224,8 +321,23 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--load-citizens", type=int, default=0)
+    parser.add_argument("--submission-drafts", type=int, default=0, help="only: N drafts ready to send")
     args = parser.parse_args()
     django.setup()
+    if args.submission_drafts:
+        from django.conf import settings
+
+        drafts = submission_drafts_create(count=args.submission_drafts)
+        print(
+            json.dumps(
+                {
+                    "session_cookie_name": settings.SESSION_COOKIE_NAME,
+                    "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+                    "drafts": drafts,
+                }
+            )
+        )
+        return
     print(json.dumps(dataset_load(load_citizens=args.load_citizens)))
 
 
