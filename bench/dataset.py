@@ -252,6 +252,7 @@ def submission_drafts_create(*, count: int) -> list[dict]:
             sex="female",
             birth_date="1990-02-03",
             region=region,
+            draft_step=5,  # the citizen has reached the check page («Проверьте и отправьте»)
         )
         for user in users
     )
@@ -291,7 +292,54 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     return prepared
 
 
-def dataset_load(*, load_citizens: int) -> dict:
+def reviewers_create(*, count: int) -> list[dict]:
+    """`count` reviewers who log into the admin as staff do: e-mail, password and a TOTP app.
+
+    The TOTP key is returned so that the load test computes the codes as the app would (RFC 6238).
+    """
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.constants import IdentityLevel, StaffGroup
+    from accounts.models import User
+
+    group = Group.objects.get(name=StaffGroup.REVIEWERS)
+    tag = secrets.token_hex(4)
+    people = []
+    for index in range(count):
+        password = secrets.token_urlsafe(18)
+        user = User(
+            email=f"reviewer-{tag}-{index}@bench.invalid",
+            last_name="Проверяющая",
+            first_name="Ольга",
+            is_staff=True,
+            identity_level=IdentityLevel.STANDARD,
+        )
+        user.set_password(password)
+        user.save()
+        user.groups.add(group)
+        key = secrets.token_hex(20)
+        TOTPDevice.objects.create(user=user, name="Приложение", confirmed=True, key=key)
+        people.append({"email": user.email, "password": password, "totp_key": key})
+    return people
+
+
+def queue_fill(*, count: int) -> int:
+    """`count` requests waiting in the reviewers' queue, sent through the real submission service."""
+    from accounts.models import User
+    from oms_policy.models import PolicyRequest
+    from oms_policy.services import policy_request_submit
+
+    drafts = submission_drafts_create(count=count)
+    ids = [draft["request_id"] for draft in drafts]
+    applicants = dict(PolicyRequest.objects.filter(pk__in=ids).values_list("pk", "applicant_id"))
+    users = User.objects.in_bulk(list(applicants.values()))
+    for request_id in ids:
+        policy_request_submit(request_id=request_id, actor=users[applicants[request_id]], submit_key="bench-queue")
+    return len(ids)
+
+
+def dataset_load(*, load_citizens: int, reviewers: int = 0, queue: int = 0, submission_drafts: int = 0) -> dict:
     from django.conf import settings
     from django.db import transaction
 
@@ -307,7 +355,14 @@ def dataset_load(*, load_citizens: int) -> dict:
             notifications_create(user=user, count=5, unread=1)
             load_sessions.append(session_create(user=user))
         session = session_create(user=citizen)
+        reviewer_logins = reviewers_create(count=reviewers) if reviewers else []
+    queued = queue_fill(count=queue) if queue else 0
+    drafts = submission_drafts_create(count=submission_drafts) if submission_drafts else []
     return {
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "reviewers": reviewer_logins,
+        "queued": queued,
+        "submission_drafts": drafts,
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "session": session,
         "citizen_id": citizen.pk,
@@ -321,10 +376,13 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--load-citizens", type=int, default=0)
-    parser.add_argument("--submission-drafts", type=int, default=0, help="only: N drafts ready to send")
+    parser.add_argument("--reviewers", type=int, default=0, help="reviewers with a known TOTP key")
+    parser.add_argument("--queue", type=int, default=0, help="requests sent into the reviewers' queue")
+    parser.add_argument("--submission-drafts", type=int, default=0, help="N drafts ready to send")
+    parser.add_argument("--drafts-only", action="store_true", help="only the submission drafts (bench.submission)")
     args = parser.parse_args()
     django.setup()
-    if args.submission_drafts:
+    if args.drafts_only:
         from django.conf import settings
 
         drafts = submission_drafts_create(count=args.submission_drafts)
@@ -338,7 +396,13 @@ def main() -> None:
             )
         )
         return
-    print(json.dumps(dataset_load(load_citizens=args.load_citizens)))
+    dataset = dataset_load(
+        load_citizens=args.load_citizens,
+        reviewers=args.reviewers,
+        queue=args.queue,
+        submission_drafts=args.submission_drafts,
+    )
+    print(json.dumps(dataset))
 
 
 if __name__ == "__main__":

@@ -91,7 +91,9 @@ def _counts(shape) -> dict:
 
 def _post_run(shape, *, seconds: int, port: int) -> tuple[float, int, int]:
     """One wrk run of submissions; returns (POSTs/s, answered POSTs, errors). Checks the database."""
-    prepared = shape.python_json("bench.dataset", "--submission-drafts", str(DRAFTS_PER_SECOND * seconds))
+    prepared = shape.python_json(
+        "bench.dataset", "--drafts-only", "--submission-drafts", str(DRAFTS_PER_SECOND * seconds)
+    )
     drafts_file = VAR / "submission-drafts.txt"
     drafts_file.write_text("".join(f"{d['session']} {d['csrf']} {d['request_id']}\n" for d in prepared["drafts"]))
     drafts_file.chmod(0o600)
