@@ -13,10 +13,23 @@ The bench citizen: an active policy, 20 requests (one open, drafts, finished one
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import secrets
+import struct
+import time
 from datetime import timedelta
 from importlib import import_module
+
+
+def totp_code(key_hex: str, *, at: float | None = None, step: int = 30, digits: int = 6) -> str:
+    """The code a TOTP app shows now for this key (RFC 6238, HMAC-SHA1), as django-otp checks it."""
+    counter = int((at if at is not None else time.time()) // step)
+    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
 
 
 def session_create(*, user) -> str:

@@ -13,21 +13,18 @@ HTTP library would not send them back (the proxy header says the request came ov
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
 import re
-import struct
 import threading
-import time
 from urllib.parse import urlsplit
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
+from bench.dataset import totp_code
 from bench.pages import SUBMISSION_FORM_PATH
 
 _DATA = json.loads(open(os.environ["LOADTEST_SESSIONS"], encoding="utf-8").read())  # noqa: SIM115
@@ -41,15 +38,6 @@ _SUBMIT_KEY = re.compile(r'name="submit_key" value="([^"]*)"')
 _EXPECTED = re.compile(r'name="expected_updated_at" value="([^"]+)"')
 REVIEW_QUEUE_PATH = "/admin/oms_policy/policyrequest/"
 _QUEUE_LINK = re.compile(r'href="/admin/oms_policy/policyrequest/(\d+)/change/')
-
-
-def totp_code(key_hex: str, *, at: float | None = None, step: int = 30, digits: int = 6) -> str:
-    """The code a TOTP app shows now for this key (RFC 6238, HMAC-SHA1), as django-otp checks it."""
-    counter = int((at if at is not None else time.time()) // step)
-    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 10**digits:0{digits}d}"
 
 
 class Person(HttpUser):
