@@ -14,7 +14,9 @@ PDFs: each page's largest embedded image is measured the same way; a page with t
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import math
 import re
 import tempfile
@@ -244,9 +246,40 @@ def png_rebuild(data: bytes) -> list | None:
     return None
 
 
-def _joined(parts: list) -> IO[bytes]:
-    # In memory: one copy of a file under DOCUMENT_MAX_BYTES, saved by the storage without a disk round trip.
-    return io.BytesIO(b"".join(parts))
+class _Parts(io.RawIOBase):
+    """The rebuilt file as a seekable stream over slices of the original bytes: no second copy in memory."""
+
+    def __init__(self, parts: list) -> None:
+        self._parts = [memoryview(part) for part in parts]
+        self._starts = list(itertools.accumulate((len(part) for part in self._parts), initial=0))
+        self.size = self._starts[-1]
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        if self._position >= self.size:
+            return 0
+        index = bisect.bisect_right(self._starts, self._position) - 1
+        part, offset = self._parts[index], self._position - self._starts[index]
+        count = min(len(buffer), len(part) - offset)
+        buffer[:count] = part[offset : offset + count]
+        self._position += count
+        return count
 
 
 def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[bytes]]:
@@ -284,7 +317,7 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     else:
         rebuilt = png_rebuild(data) if orientation == 1 else None
     if rebuilt is not None:
-        return outcome, _joined(rebuilt)
+        return outcome, _Parts(rebuilt)
     del data
     file.seek(0)
     return outcome, image_clean_copy(image_decode(file, content_type), content_type)
