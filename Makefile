@@ -112,9 +112,9 @@ bench: venv-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Load test (not part of `make test`): Locust against the `make serve` process set for LOADTEST_SECONDS
-# (default 600); p95 and errors appended to docs/benchmarks.md.
+# (default 600); p95 and errors appended to docs/benchmarks.md (LOADTEST_ARGS=--no-write: printed only).
 loadtest: venv-dev
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.loadtest
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

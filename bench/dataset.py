@@ -13,10 +13,23 @@ The bench citizen: an active policy, 20 requests (one open, drafts, finished one
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import secrets
+import struct
+import time
 from datetime import timedelta
 from importlib import import_module
+
+
+def totp_code(key_hex: str, *, at: float | None = None, step: int = 30, digits: int = 6) -> str:
+    """The code a TOTP app shows now for this key (RFC 6238, HMAC-SHA1), as django-otp checks it."""
+    counter = int((at if at is not None else time.time()) // step)
+    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
 
 
 def session_create(*, user) -> str:
@@ -194,7 +207,152 @@ def notifications_create(*, user, count: int, unread: int) -> None:
     )
 
 
-def dataset_load(*, load_citizens: int) -> dict:
+def submission_drafts_create(*, count: int) -> list[dict]:
+    """`count` citizens, each with one draft ready for «Отправить заявку», a session and a CSRF secret.
+
+    The draft is complete (policy number, personal data, a renewal in a region with an insurer) and
+    its required scans have passed the check, so every POST really sends a request. Written with bulk
+    inserts: a run needs thousands. Returns, per draft: the session key, the CSRF secret (cookie and
+    form field alike: Django accepts the unmasked secret) and the draft's id.
+    """
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+
+    from accounts.constants import IdentityLevel
+    from accounts.middleware import SESSION_LOGIN_AT_KEY
+    from accounts.models import User
+    from documents.constants import DocumentStatus
+    from documents.models import Document
+    from oms_policy.constants import ChangeKind, RequestStatus
+    from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region
+    from oms_policy.services import policy_request_document_slots
+
+    tag = secrets.token_hex(4)
+    now = timezone.now()
+    region = Region.objects.get(code="45")
+    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
+    users = []
+    for index in range(count):
+        user = User(
+            email=f"submit-{tag}-{index}@bench.invalid",
+            last_name="Петрова",
+            first_name="Мария",
+            patronymic="Ивановна",
+            identity_level=IdentityLevel.CONFIRMED,
+            email_confirmed_at=now,
+            identity_confirmed_at=now,
+        )
+        user.set_unusable_password()
+        users.append(user)
+    users = User.objects.bulk_create(users)
+    Policy.objects.bulk_create(
+        Policy(holder=user, enp="8451999122899990", insurance_company=company, region=region, issued_on="2020-03-01")
+        for user in users
+    )
+    drafts = PolicyRequest.objects.bulk_create(
+        PolicyRequest(
+            applicant=user,
+            status=RequestStatus.DRAFT,
+            change_kind=ChangeKind.RENEWAL,
+            current_policy_kind="unified",
+            current_policy_number="8451999122899990",
+            last_name=user.last_name,
+            first_name=user.first_name,
+            patronymic=user.patronymic,
+            sex="female",
+            birth_date="1990-02-03",
+            region=region,
+            draft_step=5,  # the citizen has reached the check page («Проверьте и отправьте»)
+        )
+        for user in users
+    )
+    required, _optional = policy_request_document_slots(request=drafts[0])
+    documents = []
+    for draft, user in zip(drafts, users, strict=True):
+        for slot in required:
+            token = secrets.token_hex(16)
+            documents.append(
+                Document(
+                    request=draft,
+                    slot=slot,
+                    uploaded_by=user,
+                    file=f"documents/{token[:2]}/{token}",
+                    original_name="скан.jpg",
+                    content_type="image/jpeg",
+                    size=900_000,
+                    status=DocumentStatus.PASSED,
+                    checked_at=now,
+                )
+            )
+    Document.objects.bulk_create(documents)
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    expire = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    sessions, prepared = [], []
+    for draft, user in zip(drafts, users, strict=True):
+        key = secrets.token_hex(16)
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "accounts.backends.LoginBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            SESSION_LOGIN_AT_KEY: now.timestamp(),
+        }
+        sessions.append(Session(session_key=key, session_data=store_class().encode(data), expire_date=expire))
+        prepared.append({"session": key, "csrf": _get_new_csrf_string(), "request_id": draft.pk})
+    Session.objects.bulk_create(sessions)
+    return prepared
+
+
+def reviewers_create(*, count: int) -> list[dict]:
+    """`count` reviewers who log into the admin as staff do: e-mail, password and a TOTP app.
+
+    The TOTP key is returned so that the load test computes the codes as the app would (RFC 6238).
+    """
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.constants import IdentityLevel, StaffGroup
+    from accounts.models import User
+
+    group = Group.objects.get(name=StaffGroup.REVIEWERS)
+    tag = secrets.token_hex(4)
+    people = []
+    for index in range(count):
+        password = secrets.token_urlsafe(18)
+        user = User(
+            email=f"reviewer-{tag}-{index}@bench.invalid",
+            last_name="Проверяющая",
+            first_name="Ольга",
+            is_staff=True,
+            identity_level=IdentityLevel.STANDARD,
+        )
+        user.set_password(password)
+        user.save()
+        user.groups.add(group)
+        key = secrets.token_hex(20)
+        TOTPDevice.objects.create(user=user, name="Приложение", confirmed=True, key=key)
+        people.append({"email": user.email, "password": password, "totp_key": key})
+    return people
+
+
+def queue_fill(*, count: int) -> int:
+    """`count` requests waiting in the reviewers' queue, sent through the real submission service."""
+    from accounts.models import User
+    from oms_policy.models import PolicyRequest
+    from oms_policy.services import policy_request_submit
+
+    drafts = submission_drafts_create(count=count)
+    ids = [draft["request_id"] for draft in drafts]
+    applicants = dict(PolicyRequest.objects.filter(pk__in=ids).values_list("pk", "applicant_id"))
+    users = User.objects.in_bulk(list(applicants.values()))
+    for request_id in ids:
+        policy_request_submit(request_id=request_id, actor=users[applicants[request_id]], submit_key="bench-queue")
+    return len(ids)
+
+
+def dataset_load(*, load_citizens: int, reviewers: int = 0, queue: int = 0, submission_drafts: int = 0) -> dict:
     from django.conf import settings
     from django.db import transaction
 
@@ -210,7 +368,14 @@ def dataset_load(*, load_citizens: int) -> dict:
             notifications_create(user=user, count=5, unread=1)
             load_sessions.append(session_create(user=user))
         session = session_create(user=citizen)
+        reviewer_logins = reviewers_create(count=reviewers) if reviewers else []
+    queued = queue_fill(count=queue) if queue else 0
+    drafts = submission_drafts_create(count=submission_drafts) if submission_drafts else []
     return {
+        "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        "reviewers": reviewer_logins,
+        "queued": queued,
+        "submission_drafts": drafts,
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "session": session,
         "citizen_id": citizen.pk,
@@ -224,9 +389,33 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--load-citizens", type=int, default=0)
+    parser.add_argument("--reviewers", type=int, default=0, help="reviewers with a known TOTP key")
+    parser.add_argument("--queue", type=int, default=0, help="requests sent into the reviewers' queue")
+    parser.add_argument("--submission-drafts", type=int, default=0, help="N drafts ready to send")
+    parser.add_argument("--drafts-only", action="store_true", help="only the submission drafts (bench.submission)")
     args = parser.parse_args()
     django.setup()
-    print(json.dumps(dataset_load(load_citizens=args.load_citizens)))
+    if args.drafts_only:
+        from django.conf import settings
+
+        drafts = submission_drafts_create(count=args.submission_drafts)
+        print(
+            json.dumps(
+                {
+                    "session_cookie_name": settings.SESSION_COOKIE_NAME,
+                    "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+                    "drafts": drafts,
+                }
+            )
+        )
+        return
+    dataset = dataset_load(
+        load_citizens=args.load_citizens,
+        reviewers=args.reviewers,
+        queue=args.queue,
+        submission_drafts=args.submission_drafts,
+    )
+    print(json.dumps(dataset))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,6 @@ CITIZEN_PAGES = [
     Page("Чат с поддержкой", None),
 ]
 
-# «Отправить заявку»: POSTs per second through the whole submission (request, status change,
-# outbox rows, tasks enqueued). Wired in bench/submission.py once the form lands; until then None.
-SUBMISSION_FORM_PATH: str | None = None
+# «Отправить заявку» (the form's last step): POSTs per second through the whole submission
+# (request, status change, outbox rows, tasks enqueued), measured by bench/submission.py.
+SUBMISSION_FORM_PATH: str | None = "/requests/{request_id}/submit/"

@@ -4,8 +4,9 @@ Starts the production shape (bench/shape.py), loads the data set (bench/dataset.
 page of bench/pages.py: a check that it answers 200 as the logged-in citizen, a warm-up, and three
 wrk runs at 16 connections. The three rounds go over every page in turn, so the floor and the pages
 share the machine's moods; each page's ratio to the floor is taken within its round. Then page
-weight (bench/page_weight.py) and Lighthouse (when it can run here). Appends a dated section to
-docs/benchmarks.md and stops everything it started.
+weight (bench/page_weight.py) and Lighthouse (when it can run here). Also the submission path
+(bench/submission.py) and the workers' scan check (bench/scan_check_bench.py), each against its
+floor. Appends a dated section to docs/benchmarks.md and stops everything it started.
 
 Environment: DATABASE_URL, REDIS_URL (defaults: the dedicated oms_bench database, Redis db 0),
 BENCH_SECONDS (per wrk run, default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_WORKERS (gunicorn
@@ -191,6 +192,8 @@ def main() -> None:
         print(f"bench: {len(pages)} pages × 3 rounds × {seconds} s (wrk -t{THREADS} -c{CONNECTIONS})", flush=True)
         figures = measure(shape, dataset, pages, seconds=seconds, warmup=warmup)
         submission = submission_measure(shape=shape, dataset=dataset, seconds=seconds) if SUBMISSION_FORM_PATH else None
+        print("bench: scan checks (bench/scan_check_bench.py)", flush=True)
+        scan_lines = shape.python_json("bench.scan_check_bench", "--json")["lines"]
         weights = lighthouse_lines = None
         if not args.skip_browser:
             base_url = f"http://{HOST}:{shape.servers['portal'].port}"
@@ -224,6 +227,7 @@ def main() -> None:
             else "not measured yet (the form has not landed; hook: `bench/submission.py`)."
         ),
     ]
+    section += ["", *scan_lines]
     if weights is not None:
         section += ["", "Page weight (`bench/page_weight.py`, Chromium at 360 px):", "", *page_weight_table(weights)]
     if lighthouse_lines:

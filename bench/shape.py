@@ -78,6 +78,9 @@ def production_env(*, database_url: str, redis_url: str, extra: dict[str, str] |
         "SMS_HTTP_TOKEN": "bench",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
+        # A demo signing pair made for the benchmarks (production refuses to start without one).
+        "POLICY_SIGNING_KEY": str(VAR / "signing" / "key.pem"),
+        "POLICY_SIGNING_CERT": str(VAR / "signing" / "cert.pem"),
         "BENCH_FLOOR_ENABLED": "1",
         "LOG_LEVEL": "WARNING",
         **(extra or {}),
@@ -122,6 +125,11 @@ class ProductionShape:
     def __enter__(self) -> ProductionShape:
         VAR.mkdir(parents=True, exist_ok=True)
         self.env = production_env(database_url=self.database_url, redis_url=self.redis_url, extra=self.extra_env)
+        from oms_policy.signing import signing_demo_pair_ensure
+
+        signing_demo_pair_ensure(
+            key_path=Path(self.env["POLICY_SIGNING_KEY"]), cert_path=Path(self.env["POLICY_SIGNING_CERT"])
+        )
         database_ensure(self.database_url)
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("collectstatic", "--noinput", "-v", "0")

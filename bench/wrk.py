@@ -38,6 +38,7 @@ class WrkResult:
     requests: int
     non_200: int
     socket_errors: int
+    exhausted: int = 0  # requests a script made without data left for them (bench/submission.py)
 
 
 def wrk_path() -> str:
@@ -72,6 +73,7 @@ def wrk_parse(output: str) -> WrkResult:
         requests=requests,
         non_200=non_200,
         socket_errors=sum(int(group) for group in socket.groups()) if socket else 0,
+        exhausted=int(exhausted.group(1)) if (exhausted := re.search(r"EXHAUSTED (\d+)", output)) else 0,
     )
 
 

@@ -24,7 +24,7 @@ from documents.antivirus import antivirus_scan
 from documents.constants import VERDICTS_FILE_DELETED, DocumentStatus, Verdict
 from documents.inspection import file_inspect
 from documents.models import Document, document_preview_upload_to, document_upload_to
-from documents.scan import FileUnreadable, image_clean_copy, image_decode, image_scan, pdf_scan, preview_make
+from documents.scan import FileUnreadable, image_check, pdf_scan, preview_make
 from documents.selectors import document_slot_open, documents_size_total
 from oms_policy.constants import FINAL_STATUSES, RequestStatus
 from oms_policy.models import PolicyRequest
@@ -250,7 +250,13 @@ def documents_copy(*, source_request: PolicyRequest, target_request: PolicyReque
 
 
 def _local_copy(storage, name: str) -> IO[bytes]:
-    """The stored file as a local seekable temporary file (S3 objects included)."""
+    """The stored file as a local seekable file: opened where it lies on a local disk, else copied (S3)."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        return open(path, "rb")  # noqa: SIM115 - returned to the caller
     local = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller
     with storage.open(name, "rb") as remote:
         shutil.copyfileobj(remote, local, 256 * 1024)
@@ -298,10 +304,7 @@ def scan_check(*, document_id: int) -> str:
                 if document.content_type == "application/pdf":
                     outcome = pdf_scan(local)
                 else:
-                    image = image_decode(local, document.content_type)
-                    outcome = image_scan(image)
-                    clean = image_clean_copy(image, document.content_type)
-                    del image
+                    outcome, clean = image_check(local, document.content_type)
                 verdict, metrics = outcome.verdict, outcome.metrics
             except FileUnreadable:
                 verdict = Verdict.CORRUPT

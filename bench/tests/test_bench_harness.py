@@ -8,7 +8,14 @@ import pytest
 from django.test import Client
 from django.urls import clear_url_caches
 
-from bench.dataset import requests_create, session_create
+from bench.dataset import (
+    queue_fill,
+    requests_create,
+    reviewers_create,
+    session_create,
+    submission_drafts_create,
+    totp_code,
+)
 from bench.wrk import wrk_parse
 
 
@@ -75,7 +82,59 @@ def test_wrk_output_parsed():
 Requests/sec:    511.80
 Transfer/sec:      4.00MB
 NON200 7
+EXHAUSTED 4
 """.format(trailing=" ")  # wrk pads seconds with a space
     result = wrk_parse(output)
     assert (result.requests_per_second, result.p50_ms, result.p99_ms) == (511.80, 11.5, 1200.0)
-    assert (result.requests, result.non_200, result.socket_errors) == (5123, 7, 3)
+    assert (result.requests, result.non_200, result.socket_errors, result.exhausted) == (5123, 7, 3, 4)
+
+
+@pytest.mark.django_db
+def test_each_prepared_draft_is_sent_by_one_post_of_its_citizen(settings, django_capture_on_commit_callbacks):
+    from notifications.models import OutboundMessage
+    from oms_policy.constants import RequestStatus
+    from oms_policy.models import PolicyRequest, StatusChange
+
+    outbox_before = OutboundMessage.objects.count()
+    first, second = submission_drafts_create(count=2)
+    for draft in (first, second):
+        browser = Client()
+        browser.cookies[settings.SESSION_COOKIE_NAME] = draft["session"]
+        browser.cookies[settings.CSRF_COOKIE_NAME] = draft["csrf"]
+        check = browser.get(f"/requests/{draft['request_id']}/step/5/")
+        assert check.status_code == 200 and check.context["submit_key"]
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = browser.post(
+                f"/requests/{draft['request_id']}/submit/",
+                {"csrfmiddlewaretoken": draft["csrf"], "submit_key": f"bench-{draft['request_id']}"},
+            )
+        assert sent.status_code == 302 and sent["Location"].endswith("?sent=1")
+    sent_requests = PolicyRequest.objects.filter(pk__in=[first["request_id"], second["request_id"]])
+    assert [r.status for r in sent_requests] == [RequestStatus.SUBMITTED] * 2
+    assert StatusChange.objects.filter(request__in=sent_requests, new_status=RequestStatus.SUBMITTED).count() == 2
+    assert OutboundMessage.objects.count() >= outbox_before + 2  # the citizen is told of each submission
+
+
+@pytest.mark.django_db
+def test_a_bench_reviewer_logs_into_the_admin_with_a_computed_totp_code_and_sees_the_queue():
+    queue_fill(count=2)
+    (login,) = reviewers_create(count=1)
+    browser = Client()
+    answer = browser.post(
+        "/admin/login/?next=/admin/",
+        {"username": login["email"], "password": login["password"], "otp_token": totp_code(login["totp_key"])},
+    )
+    assert answer.status_code == 302 and answer["Location"] == "/admin/"
+    queue = browser.get("/admin/oms_policy/policyrequest/")
+    assert queue.status_code == 200
+    assert queue.context["cl"].result_count == 2
+
+
+def test_totp_code_matches_django_otp():
+    from django_otp.oath import TOTP
+
+    key = "3132333435363738393031323334353637383930"  # RFC 6238's SHA-1 test key
+    assert totp_code(key, at=59, digits=8) == "94287082"
+    reference = TOTP(bytes.fromhex(key))
+    reference.time = 1111111109
+    assert totp_code(key, at=1111111109) == f"{reference.token():06d}" == "081804"

@@ -338,3 +338,75 @@ def test_a_pdf_page_in_a_compression_we_cannot_decode_is_left_to_the_reviewer(up
     assert (document.status, document.verdict_code) == (DocumentStatus.PASSED, Verdict.READABLE)
     assert document.metrics == {"pages": [{"page": 1, "measured": False, "verdict": "readable"}]}
     assert document.file and not document.preview  # nothing to draw a preview from
+
+
+def _turned_photo(**save_options) -> tuple[bytes, Image.Image]:
+    """The passport sample as a phone stores a portrait photo: pixels sideways, EXIF orientation 6, GPS."""
+    with Image.open(io.BytesIO(sample_bytes("good-passport.jpg"))) as original:
+        sideways = original.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825)[2] = (55.0, 45.0, 12.0)  # GPS latitude
+    out = io.BytesIO()
+    sideways.save(out, format="JPEG", quality=90, exif=exif, comment=b"holiday", **save_options)
+    return out.getvalue(), sideways
+
+
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_turned_phone_photo_keeps_its_pixels_and_only_the_orientation(upload, progressive):
+    data, _sideways = _turned_photo(progressive=progressive)
+    upload(SimpleUploadedFile("photo.jpg", data + b"TRAILER"))
+
+    document = Document.objects.get()
+    assert (document.status, document.verdict_code) == (DocumentStatus.PASSED, Verdict.READABLE)
+    # The figures are those of the upright page (900 × 1280), as the reviewer sees it.
+    assert (document.metrics["width"], document.metrics["height"]) == (900, 1280)
+    with document.file.open("rb") as handle:
+        stored_bytes = handle.read()
+    assert b"TRAILER" not in stored_bytes and b"holiday" not in stored_bytes and b"PhoneMaker" not in stored_bytes
+    with Image.open(io.BytesIO(stored_bytes)) as stored, Image.open(io.BytesIO(data)) as original:
+        assert dict(stored.getexif()) == {0x0112: 6}  # no GPS, no camera: only which way is up
+        assert stored.tobytes() == original.tobytes()  # the coded pixels are copied, not re-encoded
+    # The preview is upright.
+    with document.preview.open("rb") as handle, Image.open(handle) as preview:
+        assert preview.height > preview.width
+
+
+def test_a_cmyk_jpeg_keeps_its_colours(upload):
+    with Image.open(io.BytesIO(sample_bytes("good-passport.jpg"))) as original:
+        cmyk = original.convert("CMYK")
+    out = io.BytesIO()
+    cmyk.save(out, format="JPEG", quality=90)  # Pillow writes the Adobe marker that says how to read it
+    upload(SimpleUploadedFile("scan.jpg", out.getvalue()))
+
+    document = Document.objects.get()
+    assert document.status == DocumentStatus.PASSED
+    with document.file.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.mode == "CMYK"
+        assert stored.tobytes() == Image.open(io.BytesIO(out.getvalue())).tobytes()
+
+
+def test_a_turned_png_is_stored_upright_without_its_exif(upload):
+    with Image.open(io.BytesIO(sample_bytes("good-registration.png"))) as original:
+        sideways = original.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    sideways.save(out, format="PNG", exif=exif)
+    upload(SimpleUploadedFile("scan.png", out.getvalue()))
+
+    document = Document.objects.get()
+    assert document.status == DocumentStatus.PASSED
+    with document.file.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.size == (900, 1280) and dict(stored.getexif()) == {}
+
+
+def test_the_jpeg_rebuild_refuses_what_it_does_not_know():
+    from documents.scan import jpeg_rebuild, png_rebuild
+
+    good = sample_bytes("good-passport.jpg")
+    assert jpeg_rebuild(good) is not None
+    assert jpeg_rebuild(good[:2] + b"garbage" + good[2:]) is None
+    assert jpeg_rebuild(good[: len(good) // 2]) is None  # no end marker
+    assert png_rebuild(sample_bytes("good-registration.png")[:-12]) is None  # no IEND
