@@ -225,7 +225,7 @@ def jpeg_rebuild(data: bytes, *, orientation: int = 1) -> list | None:
 
 def png_rebuild(data: bytes) -> list | None:
     """The parts of `data` (a whole PNG) a picture needs, up to IEND; None if the structure is odd."""
-    from documents.inspection import PNG_MAGIC
+    from documents.sniffing import PNG_MAGIC
 
     if not data.startswith(PNG_MAGIC):
         return None
