@@ -222,7 +222,7 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     from django.utils import timezone
 
     from accounts.constants import IdentityLevel
-    from accounts.middleware import SESSION_LOGIN_AT_KEY
+    from accounts.middleware import SESSION_LOGIN_AT_KEY, SESSION_REFRESHED_AT_KEY
     from accounts.models import User
     from documents.constants import DocumentStatus
     from documents.models import Document
@@ -298,6 +298,9 @@ def submission_drafts_create(*, count: int) -> list[dict]:
             BACKEND_SESSION_KEY: "accounts.backends.LoginBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
             SESSION_LOGIN_AT_KEY: now.timestamp(),
+            # The citizen has just opened the check page, which refreshed the session: the POST that
+            # follows within the minute does not write the session again (SessionRefreshMiddleware).
+            SESSION_REFRESHED_AT_KEY: now.timestamp(),
         }
         sessions.append(Session(session_key=key, session_data=store_class().encode(data), expire_date=expire))
         prepared.append({"session": key, "csrf": _get_new_csrf_string(), "request_id": draft.pk})
