@@ -187,6 +187,61 @@ def requests_create(*, user, count: int, detailed: bool) -> int | None:
     return detail.pk
 
 
+def policy_and_chat_create(*, user) -> None:
+    """The bench citizen's electronic policy, issued by the portal's own service (a real signed PDF,
+    as «Мой полис» shows it), and a chat with support of 12 messages (the chat page)."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from oms_policy.constants import ChangeKind, RequestStatus
+    from oms_policy.models import InsuranceCompany, PolicyRequest, Region
+    from oms_policy.numbers import request_number_generate
+    from oms_policy.policy_services import policy_issue
+    from support.constants import AuthorRole
+    from support.models import Message
+    from support.services import conversation_open
+
+    now = timezone.now()
+    region = Region.objects.get(code="45")
+    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
+    approved = PolicyRequest.objects.create(
+        applicant=user,
+        number=request_number_generate(),
+        status=RequestStatus.APPROVED,
+        change_kind=ChangeKind.SMO_CHANGE,
+        current_policy_kind="unified",
+        current_policy_number="8451999122899990",
+        last_name=user.last_name,
+        first_name=user.first_name,
+        patronymic=user.patronymic,
+        sex="female",
+        birth_date="1985-05-17",
+        region=region,
+        new_insurance_company=company,
+        smo_change_reason="residence",
+        submitted_at=now - timedelta(days=3),
+        decided_at=now - timedelta(days=1),
+    )
+    policy_issue(request_id=approved.pk)
+    operator = User.objects.create(
+        email=f"operator-{secrets.token_hex(4)}@bench.invalid", first_name="Ольга", is_staff=True, password="!"
+    )
+    conversation = conversation_open(citizen=user)
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            seq=index + 1,
+            author=user if index % 2 == 0 else operator,
+            author_role=AuthorRole.CITIZEN if index % 2 == 0 else AuthorRole.OPERATOR,
+            text=f"Сообщение {index + 1}: когда придёт решение по заявке и где посмотреть полис?",
+        )
+        for index in range(12)
+    )
+    conversation.last_seq = conversation.citizen_read_seq = 12
+    conversation.last_message_at, conversation.operator, conversation.taken_at = now, operator, now
+    conversation.save(update_fields=["last_seq", "citizen_read_seq", "last_message_at", "operator", "taken_at"])
+
+
 def notifications_create(*, user, count: int, unread: int) -> None:
     from django.utils import timezone
 
@@ -222,7 +277,7 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     from django.utils import timezone
 
     from accounts.constants import IdentityLevel
-    from accounts.middleware import SESSION_LOGIN_AT_KEY
+    from accounts.middleware import SESSION_LOGIN_AT_KEY, SESSION_REFRESHED_AT_KEY
     from accounts.models import User
     from documents.constants import DocumentStatus
     from documents.models import Document
@@ -298,6 +353,9 @@ def submission_drafts_create(*, count: int) -> list[dict]:
             BACKEND_SESSION_KEY: "accounts.backends.LoginBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
             SESSION_LOGIN_AT_KEY: now.timestamp(),
+            # The citizen has just opened the check page, which refreshed the session: the POST that
+            # follows within the minute does not write the session again (SessionRefreshMiddleware).
+            SESSION_REFRESHED_AT_KEY: now.timestamp(),
         }
         sessions.append(Session(session_key=key, session_data=store_class().encode(data), expire_date=expire))
         prepared.append({"session": key, "csrf": _get_new_csrf_string(), "request_id": draft.pk})
@@ -361,6 +419,7 @@ def dataset_load(*, load_citizens: int, reviewers: int = 0, queue: int = 0, subm
         citizen = citizen_create(tag=tag, index=0)
         request_id = requests_create(user=citizen, count=20, detailed=True)
         notifications_create(user=citizen, count=30, unread=5)
+        policy_and_chat_create(user=citizen)
         load_sessions = []
         for index in range(1, load_citizens + 1):
             user = citizen_create(tag=tag, index=index)

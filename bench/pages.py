@@ -35,8 +35,8 @@ CITIZEN_PAGES = [
     Page("Уведомления (/notifications/)", "/notifications/"),
     Page("Мои заявления, 20 заявок (/requests/)", "/requests/"),
     Page("Заявка: 10 смен статуса, 6 документов (/requests/<id>/)", "/requests/{request_id}/"),
-    Page("Мой полис", None),
-    Page("Чат с поддержкой", None),
+    Page("Мой полис (/policy/)", "/policy/"),
+    Page("Чат с поддержкой, 12 сообщений (/support/)", "/support/"),
 ]
 
 # «Отправить заявку» (the form's last step): POSTs per second through the whole submission

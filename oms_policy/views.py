@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -175,12 +175,16 @@ def _check_context(draft: PolicyRequest) -> dict:
 @login_required
 @require_POST
 def request_submit(request: HttpRequest, request_id: int) -> HttpResponse:
-    draft = selectors.policy_request_draft_get_for_applicant(applicant=request.user, request_id=request_id)
+    # The service locks and checks the citizen's own row; the draft is read for the page only when
+    # it has to be shown again.
     try:
         submitted = services.policy_request_submit(
-            request_id=draft.pk, actor=request.user, submit_key=request.POST.get("submit_key", "")
+            request_id=request_id, actor=request.user, submit_key=request.POST.get("submit_key", "")
         )
+    except PolicyRequest.DoesNotExist:
+        raise Http404 from None
     except RequestRefused as refusal:
+        draft = selectors.policy_request_draft_get_for_applicant(applicant=request.user, request_id=request_id)
         if draft.status != RequestStatus.DRAFT:
             messages.error(request, refusal.message)
             return redirect("oms_policy:request-detail", draft.pk)

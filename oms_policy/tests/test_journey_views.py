@@ -263,6 +263,17 @@ def test_submit_over_http_shows_the_number_and_a_double_post_makes_one_request(c
     assert f"Ожидаемая дата решения: {draft.decision_due_on:%d.%m.%Y}" in page
 
 
+def test_another_citizen_cannot_send_someone_elses_draft(client, citizen, other_citizen):
+    draft = PolicyRequestFactory(applicant=citizen, draft_step=5)
+    documents_fill(request=draft)
+    client.force_login(other_citizen)
+    assert client.post(f"/requests/{draft.pk}/submit/", {"submit_key": "x"}).status_code == 404
+    assert client.post("/requests/999999999/submit/", {"submit_key": "x"}).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.DRAFT
+    assert not StatusChange.objects.filter(request=draft).exists()
+
+
 def test_a_second_open_request_of_the_kind_is_refused_with_a_link(cl, citizen):
     open_request = _submitted(citizen)
     draft = PolicyRequestFactory(applicant=citizen, draft_step=5)

@@ -7,6 +7,7 @@ import asyncio
 import datetime
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from pypdf import PdfWriter
@@ -23,7 +24,18 @@ def _pdf(title: str) -> bytes:
     return out.getvalue()
 
 
+def _in_thread(function, *args, **kwargs):
+    """pyHanko runs its own event loop (asyncio.run): off the main thread, where a browser test's
+    Playwright may have left one running."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args, **kwargs).result()
+
+
 def _validate(data: bytes):
+    return _in_thread(_validate_here, data)
+
+
+def _validate_here(data: bytes):
     from pyhanko.keys import load_cert_from_pemder
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -48,7 +60,7 @@ def _cms(signer, digest: bytes, **options) -> bytes:
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
     attributes = PdfCMSSignedAttributes(signing_time=datetime.datetime.now(datetime.UTC))
-    result = asyncio.run(signer.async_sign(digest, "sha256", signed_attr_settings=attributes, **options))
+    result = _in_thread(asyncio.run, signer.async_sign(digest, "sha256", signed_attr_settings=attributes, **options))
     return result.dump()
 
 
@@ -86,7 +98,9 @@ def test_a_signature_with_a_signing_time_attribute_goes_through_pyhanko():
         datetime.datetime(2026, 2, 6, 10, 0, tzinfo=datetime.UTC),
     ):
         attributes = PdfCMSSignedAttributes(signing_time=when)
-        result = asyncio.run(signer.async_sign(digest, "sha256", use_pades=False, signed_attr_settings=attributes))
+        result = _in_thread(
+            asyncio.run, signer.async_sign(digest, "sha256", use_pades=False, signed_attr_settings=attributes)
+        )
         signed_attrs = cms.ContentInfo.load(result.dump())["content"]["signer_infos"][0]["signed_attrs"]
         times += [a["values"][0].native for a in signed_attrs if a["type"].native == "signing_time"]
     assert times == [
