@@ -256,7 +256,8 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             },
         ),
         (
-            gettext_lazy("Решение"),
+            # Not «Решение»: that is the heading of the verifier's decision block below the form.
+            gettext_lazy("Статус проверки"),
             {"fields": ("status", "submitted_at", "verifier", "decided_at", "refusal_reason", "video_deleted_at")},
         ),
     )
