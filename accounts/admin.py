@@ -32,7 +32,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import validators
 from accounts.constants import AuditEventKind, VerificationStatus
-from accounts.models import AuditEvent, IdentityVerification, User
+from accounts.contact.services import contact_change_by_staff
+from accounts.models import AuditEvent, ContactConfirmation, IdentityVerification, User
 from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record
 from accounts.staff.forms import RefusalForm, StaffUserChangeForm, StaffUserCreationForm
@@ -40,10 +41,12 @@ from accounts.verification.services import (
     identity_verification_confirm,
     identity_verification_refuse,
     identity_video_delete,
+    snils_change_by_staff,
 )
 from documents.serving import private_file_response
 
 VIDEO_VIEW_AUDIT_SECONDS = 10 * 60
+ContactChannel = ContactConfirmation.Channel
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -109,7 +112,39 @@ class UserAdmin(DjangoUserAdmin):
         title = _("Пользователь: %(name)s") % {"name": obj} if obj is not None else _("Новый пользователь")
         # The heading already names the person: no second line repeating it.
         extra = {"title": title, "subtitle": None}
-        return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+        try:
+            return super().changeform_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+        except ValidationError as error:
+            # The form checked these, but another account took the value in the meantime: the
+            # admin's transaction is rolled back, nothing of this save is kept.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_exclude(self, request: HttpRequest, obj: User | None = None):
+        # A new account is made by the add form, e-mail included. Only the change form leaves the
+        # phone, e-mail and SNILS to the services (through StaffUserChangeForm.Meta.exclude, which
+        # Django applies whenever this returns None — for the add form too).
+        return super().get_exclude(request, obj) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        """The other fields as Django saves them; the phone, e-mail and SNILS through the services
+        of the citizen's own changes (audit row, notices to the citizen, uniqueness)."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        data = form.cleaned_data
+        changed = set(form.changed_data)
+        if "email" in changed:
+            contact_change_by_staff(
+                user=obj, channel=ContactChannel.EMAIL, value=data["email"], actor=request.user, request=request
+            )
+        if "phone" in changed and data.get("phone"):
+            contact_change_by_staff(
+                user=obj, channel=ContactChannel.PHONE, value=data["phone"].as_e164, actor=request.user, request=request
+            )
+        if "snils" in changed:
+            snils_change_by_staff(user=obj, snils=data["snils"], actor=request.user, request=request)
+        obj.refresh_from_db()
 
     @admin.display(description=gettext_lazy("ФИО"))
     def full_name(self, obj: User) -> str:
@@ -221,7 +256,8 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             },
         ),
         (
-            gettext_lazy("Решение"),
+            # Not «Решение»: that is the heading of the verifier's decision block below the form.
+            gettext_lazy("Статус проверки"),
             {"fields": ("status", "submitted_at", "verifier", "decided_at", "refusal_reason", "video_deleted_at")},
         ),
     )

@@ -31,6 +31,7 @@ class AuditEventKind(models.TextChoices):
     PASSWORD_CHANGED = "password_changed", _("Смена пароля")
     PASSWORD_RESET = "password_reset", _("Восстановление пароля")
     CONTACT_CHANGED = "contact_changed", _("Смена телефона или e-mail")
+    SNILS_CHANGED = "snils_changed", _("Смена СНИЛС")
     SESSIONS_ENDED = "sessions_ended", _("Завершены все сеансы")
     REGISTERED = "registered", _("Регистрация")
     IDENTITY_SUBMITTED = "identity_submitted", _("Отправлена видеоверификация")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.models import ContactConfirmation, User, otp_code_hash
+from accounts.models import AuditEvent, ContactConfirmation, User, otp_code_hash
 from accounts.security.second_factor import ResendTooSoon
 from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip
@@ -164,23 +164,21 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
             identity_level_refresh(user=user)
         else:
             old_email = user.email
-            if User.objects.filter(email=confirmation.target).exclude(pk=user.pk).exists():
-                raise ValidationError(_("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken")
+            contact_taken_check(user=user, channel=Channel.EMAIL, value=confirmation.target)
             user.email = confirmation.target
             user.email_confirmed_at = now
             try:
                 with transaction.atomic():
                     user.save(update_fields=["email", "email_confirmed_at"])
             except IntegrityError:
-                raise ValidationError(
-                    _("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken"
-                ) from None
+                raise _contact_taken_error(Channel.EMAIL) from None
             _contact_changed(
                 user=user,
                 channel=Channel.EMAIL,
                 old=old_email,
                 new=user.email,
-                confirmation=confirmation,
+                dedupe_key=f"contact_changed:{confirmation.pk}",
+                actor=user,
                 request=request,
             )
     confirmation.confirmed_at = now
@@ -403,8 +401,7 @@ def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str,
 
 def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, request: HttpRequest | None) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
-    if User.objects.filter(phone=confirmation.target).exclude(pk=user.pk).exists():
-        raise ValidationError(_("Этот номер уже указан в другой учётной записи."), code="phone_taken")
+    contact_taken_check(user=user, channel=Channel.PHONE, value=confirmation.target)
     old_phone = user.phone.as_e164 if user.phone else ""
     confirmation.confirmed_at = now
     confirmation.code_hash = ""
@@ -417,28 +414,128 @@ def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, reques
         channel=Channel.PHONE,
         old=old_phone,
         new=confirmation.target,
-        confirmation=confirmation,
+        dedupe_key=f"contact_changed:{confirmation.pk}",
+        actor=user,
         request=request,
     )
     return user
 
 
-def _contact_changed(
-    *, user: User, channel: str, old: str, new: str, confirmation: ContactConfirmation, request: HttpRequest | None
-) -> None:
-    """After a phone or e-mail took effect: level refreshed, the old contact told, the change audited
-    with masked values only."""
-    identity_level_refresh(user=user)
-    if old:
-        _contact_changed_tell_old(user=user, channel=channel, old=old, new=new, confirmation=confirmation)
-    mask = mask_phone if channel == Channel.PHONE else mask_email
-    audit_record(
-        kind=AuditEventKind.CONTACT_CHANGED,
-        request=request,
-        actor=user,
-        subject=user,
-        details={"channel": str(channel), "old": mask(old), "new": mask(new)},
+# --- the same change made by staff in the admin ----------------------------------------------------
+
+
+def _contact_taken_error(channel: str) -> ValidationError:
+    if channel == Channel.PHONE:
+        return ValidationError(_("Этот номер уже указан в другой учётной записи."), code="phone_taken")
+    return ValidationError(_("Этот адрес e-mail уже указан в другой учётной записи."), code="email_taken")
+
+
+def contact_taken_check(*, user: User, channel: str, value: str) -> None:
+    """Raise ValidationError ("phone_taken" / "email_taken") when another account holds `value`.
+
+    Only for people who may know the answer: the owner who has just proved the new contact, and
+    staff. The citizen's change form never says it (contact_change_start tells the holder instead).
+    """
+    lookup = {"phone": value} if channel == Channel.PHONE else {"email": (value or "").lower()}
+    if User.objects.filter(**lookup).exclude(pk=user.pk).exists():
+        raise _contact_taken_error(channel)
+
+
+def contact_change_by_staff(*, user: User, channel: str, value: str, actor: User, request: HttpRequest | None) -> User:
+    """A staff member replaces a citizen's phone (E.164) or e-mail from the admin.
+
+    Before: `actor` holds accounts.change_user (the admin checked it) and checked who is asking by
+    the support procedure — that stands in for the code or link the citizen's own change proves the
+    contact with, so the new contact counts as confirmed. The same effects as that change once it
+    takes effect: the contact is unique (ValidationError "phone_taken" / "email_taken"), the
+    citizen's own unfinished changes of this channel stop working (their code or link would undo
+    this one), the level is refreshed, the OLD contact and the inbox are told, the change is audited
+    (CONTACT_CHANGED, actor = the staff member, masked values). The NEW contact is told as well:
+    unlike the citizen's own change, the portal has sent it nothing yet. Removing the phone is not
+    a change this makes (a ValidationError "phone_required"). Returns the saved user; a value equal
+    to the current one changes nothing.
+    """
+    is_phone = channel == Channel.PHONE
+    value = value if is_phone else (value or "").lower()
+    if not value:
+        raise ValidationError(
+            _("Номер телефона нельзя удалить: укажите новый номер.")
+            if is_phone
+            else _("Укажите адрес e-mail: это логин и адрес для уведомлений."),
+            code="phone_required" if is_phone else "email_required",
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = (user.phone.as_e164 if user.phone else "") if is_phone else user.email
+        if old == value:
+            return user
+        contact_taken_check(user=user, channel=channel, value=value)
+        _expire_pending(user=user, channel=channel)
+        field = "phone" if is_phone else "email"
+        setattr(user, field, value)
+        setattr(user, f"{field}_confirmed_at", now)
+        try:
+            with transaction.atomic():
+                user.save(update_fields=[field, f"{field}_confirmed_at"])
+        except IntegrityError:
+            raise _contact_taken_error(channel) from None
+        event = _contact_changed(
+            user=user, channel=channel, old=old, new=value, dedupe_key=None, actor=actor, request=request
+        )
+        _contact_set_by_staff_tell_new(user=user, channel=channel, new=value, key=f"audit-{event.pk}")
+    return user
+
+
+def _contact_set_by_staff_tell_new(*, user: User, channel: str, new: str, key: str) -> None:
+    """Tell the NEW phone / mailbox that staff put it on the account (so a wrong one is noticed)."""
+    from notifications.services import notify
+
+    is_phone = channel == Channel.PHONE
+    notify(
+        user=user,
+        event="contact_set_by_staff",
+        context={"channel": channel},
+        dedupe_key=f"contact_set_by_staff:{key}",
+        inbox=False,
+        sms=is_phone,
+        email=not is_phone,
+        phone_to=new if is_phone else None,
+        email_to=None if is_phone else new,
     )
+
+
+def _contact_changed(
+    *,
+    user: User,
+    channel: str,
+    old: str,
+    new: str,
+    dedupe_key: str | None,
+    actor: User,
+    request: HttpRequest | None,
+) -> AuditEvent:
+    """After a phone or e-mail took effect: level refreshed, the change audited with masked values
+    only, the old contact told (under `dedupe_key`, or the audit row's number when None)."""
+    identity_level_refresh(user=user)
+    mask = mask_phone if channel == Channel.PHONE else mask_email
+    by_staff = actor.pk != user.pk
+    details = {"channel": str(channel), "old": mask(old), "new": mask(new)}
+    if by_staff:
+        details["source"] = "admin"
+    event = audit_record(
+        kind=AuditEventKind.CONTACT_CHANGED, request=request, actor=actor, subject=user, details=details
+    )
+    if old:
+        _contact_changed_tell_old(
+            user=user,
+            channel=channel,
+            old=old,
+            new=new,
+            dedupe_key=dedupe_key or f"contact_changed:audit-{event.pk}",
+            by_staff=by_staff,
+        )
+    return event
 
 
 def _confirmation_count_failure(confirmation: ContactConfirmation) -> int:
@@ -480,9 +577,7 @@ def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: C
         )
 
 
-def _contact_changed_tell_old(
-    *, user: User, channel: str, old: str, new: str, confirmation: ContactConfirmation
-) -> None:
+def _contact_changed_tell_old(*, user: User, channel: str, old: str, new: str, dedupe_key: str, by_staff: bool) -> None:
     """Tell the OLD phone / mailbox that the contact changed, so a hijack does not go unnoticed."""
     from notifications.services import notify
 
@@ -493,8 +588,9 @@ def _contact_changed_tell_old(
         context={
             "channel": channel,
             "new_masked": mask_phone(new) if is_phone else mask_email(new),
+            "by_staff": by_staff,
         },
-        dedupe_key=f"contact_changed:{confirmation.pk}",
+        dedupe_key=dedupe_key,
         inbox=True,
         sms=is_phone,
         email=not is_phone,

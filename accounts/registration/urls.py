@@ -1,4 +1,4 @@
-"""Registration, e-mail links and the change of phone or e-mail (mounted at /accounts/register/)."""
+"""Registration and the e-mail links (mounted at /accounts/register/)."""
 
 from django.urls import path
 
@@ -10,8 +10,4 @@ urlpatterns = [
     path("code/resend/", views.register_code_resend, name="register-code-resend"),
     path("phone-confirmed/", views.register_phone_confirmed, name="register-phone-confirmed"),
     path("email/<str:token>/", views.email_confirm, name="email-confirm"),
-    path("contact/", views.contact_change, name="contact-change"),
-    path("contact/verify/", views.contact_change_verify, name="contact-change-verify"),
-    path("contact/code/", views.contact_change_code, name="contact-change-code"),
-    path("contact/email-sent/", views.contact_change_email_sent, name="contact-change-email-sent"),
 ]

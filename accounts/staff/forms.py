@@ -1,4 +1,4 @@
-"""Forms of the staff admin: the login with a TOTP code, and the verifier's refusal."""
+"""Forms of the staff admin: the login with a TOTP code, the verifier's refusal, and the account form."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.contact.services import contact_taken_check
+from accounts.models import ContactConfirmation, User
 from accounts.security.second_factor import (
     second_factor_failure_count,
     second_factor_failures_reset,
     second_factor_locked_until,
 )
-from accounts.verification.services import REFUSAL_REASON_MAX_LENGTH
+from accounts.validators import snils_display, snils_normalize, validate_snils
+from accounts.verification.services import REFUSAL_REASON_MAX_LENGTH, snils_taken_check
 
 
 def staff_totp_devices(user: User) -> list[TOTPDevice]:
@@ -116,24 +118,78 @@ class StaffUserCreationForm(AdminUserCreationForm):
         fields = ("email",)
 
 
+# Changed only through their services, never by the admin's model form.
+STAFF_IDENTITY_FIELDS = ("email", "phone", "snils")
+
+
 class StaffUserChangeForm(forms.ModelForm):
-    """Editing an account in the admin, without the password hash (it is nobody's business)."""
+    """Editing an account in the admin, without the password hash (it is nobody's business).
+
+    The phone, the e-mail and the SNILS are form fields only, never written onto the row by the
+    form: UserAdmin.save_model hands them to the services the citizen's own changes go through
+    (accounts.contact.services.contact_change_by_staff, accounts.verification.services.
+    snils_change_by_staff), which audit the change and tell the citizen. Here they are checked for
+    shape and for another account holding them, so the error stands next to the field.
+    """
+
+    email = User._meta.get_field("email").formfield()
+    phone = User._meta.get_field("phone").formfield()
+    snils = forms.CharField(
+        label=_("СНИЛС"),
+        required=False,
+        max_length=14,
+        validators=[validate_snils],
+        help_text=_("11 цифр, например 112-233-445 95. Гражданин получит уведомление об изменении."),
+    )
 
     class Meta:
         model = User
-        # Exactly what UserAdmin.fieldsets edits; never the password hash.
+        # Exactly what UserAdmin.fieldsets edits; never the password hash. The admin builds its
+        # form with the fieldsets' names as `fields` and adds this `exclude`: so the three fields
+        # declared above are shown, validated, and never put on the row by construct_instance.
         fields = (
-            "email",
             "last_name",
             "first_name",
             "patronymic",
             "birth_date",
             "sex",
-            "phone",
-            "snils",
             "is_active",
             "is_staff",
             "is_superuser",
             "groups",
             "user_permissions",
         )
+        exclude = STAFF_IDENTITY_FIELDS  # noqa: DJ006 (see above)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        user = self.instance
+        if user.pk:
+            self.initial.setdefault("email", user.email)
+            self.initial.setdefault("phone", user.phone)
+            self.initial.setdefault("snils", snils_display(user.snils) or user.snils or "")
+        self.fields["email"].help_text = _("Это логин гражданина. Об изменении узнают старый и новый адрес.")
+        self.fields["phone"].help_text = _("Об изменении узнают старый и новый номер.")
+
+    def clean_email(self) -> str:
+        email = (self.cleaned_data.get("email") or "").lower()
+        if self.instance.pk and email != self.instance.email:
+            contact_taken_check(user=self.instance, channel=ContactConfirmation.Channel.EMAIL, value=email)
+        return email
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone")
+        current = self.instance.phone.as_e164 if self.instance.pk and self.instance.phone else ""
+        if not phone:
+            if current:
+                raise forms.ValidationError(_("Номер телефона нельзя удалить: укажите новый номер."), code="required")
+            return None
+        if self.instance.pk and phone.as_e164 != current:
+            contact_taken_check(user=self.instance, channel=ContactConfirmation.Channel.PHONE, value=phone.as_e164)
+        return phone
+
+    def clean_snils(self) -> str:
+        snils = snils_normalize(self.cleaned_data.get("snils") or "")
+        if self.instance.pk and snils and snils != snils_normalize(self.instance.snils or ""):
+            snils_taken_check(user=self.instance, snils=snils)
+        return snils

@@ -247,3 +247,19 @@ def test_wrong_new_phone_codes_count_down_in_russian(client, post, person, sms_o
     ]
     person.refresh_from_db()
     assert person.phone.as_e164 == OLD_PHONE
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("contact-change", "/accounts/register/contact/"),
+        ("contact-change-verify", "/accounts/register/contact/verify/"),
+        ("contact-change-code", "/accounts/register/contact/code/"),
+        ("contact-change-email-sent", "/accounts/register/contact/email-sent/"),
+    ],
+)
+def test_the_contact_change_pages_live_in_accounts_contact_at_their_old_addresses(name, path):
+    from django.urls import resolve
+
+    assert reverse(f"accounts:{name}") == path
+    assert resolve(path).func.__module__ == "accounts.contact.views"

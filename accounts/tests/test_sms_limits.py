@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.contact.messages import sms_limit_message
 from accounts.models import User
-from accounts.registration.views import _rate_limited_message
 from accounts.security.sms_limits import SmsRateLimited, sms_send_allowed
 from accounts.tests.factories import CitizenFactory
 from accounts.tests.test_registration import form_data
@@ -119,7 +119,7 @@ def test_resend_over_the_limit_says_why(client, settings, sms_outbox, django_cap
 )
 def test_time_left_is_the_limits_own_in_whole_minutes(seconds, expected):
     with translation.override("ru"):
-        message = _rate_limited_message(SmsRateLimited("phone", seconds))
+        message = sms_limit_message(SmsRateLimited("phone", seconds))
     assert message == (f"Слишком много SMS за короткое время. Новое сообщение можно будет запросить {expected}.")
 
 

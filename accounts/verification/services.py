@@ -25,6 +25,7 @@ from accounts.constants import AuditEventKind, IdentityLevel, VerificationStatus
 from accounts.models import IdentityVerification, User
 from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record
+from accounts.validators import snils_normalize
 from documents.kept_uploads import KeptUploads
 from notifications.services import notify
 
@@ -186,7 +187,7 @@ def identity_verification_confirm(
             verification=verification, verifier=verifier, new_status=VerificationStatus.CONFIRMED, reason=""
         )
         citizen = User.objects.select_for_update().get(pk=decided.user_id)
-        if User.objects.filter(snils_hash=snils_lookup_hash(decided.snils)).exclude(pk=citizen.pk).exists():
+        if snils_held_by_another(user=citizen, snils=decided.snils):
             # Another account already holds this SNILS: confirming would hand one person's
             # number to two accounts. The verifier refuses instead (and support investigates).
             raise ValidationError(
@@ -214,6 +215,65 @@ def identity_verification_confirm(
             link=reverse("accounts:identity"),
         )
     return decided
+
+
+def snils_held_by_another(*, user: User, snils: str | None) -> bool:
+    """Whether another account holds this SNILS (found by its lookup hash: the column is encrypted)."""
+    digest = snils_lookup_hash(snils)
+    return digest is not None and User.objects.filter(snils_hash=digest).exclude(pk=user.pk).exists()
+
+
+def snils_taken_check(*, user: User, snils: str | None) -> None:
+    """Raise ValidationError "snils_taken" when another account holds `snils`; for staff only."""
+    if snils_held_by_another(user=user, snils=snils):
+        raise ValidationError(_("Этот СНИЛС уже указан в другой учётной записи."), code="snils_taken")
+
+
+def mask_snils(snils: str | None) -> str:
+    """112-233-445 95 -> ***-***-*** 95: the check digits only, as the audit log may show."""
+    digits = snils_normalize(snils or "")
+    return f"***-***-*** {digits[-2:]}" if len(digits) == 11 else "—"
+
+
+def snils_change_by_staff(*, user: User, snils: str, actor: User, request: HttpRequest | None) -> User:
+    """A staff member corrects (or removes) a citizen's SNILS from the admin.
+
+    Before: `actor` holds accounts.change_user (the admin checked it) and `snils` passed
+    validate_snils or is empty. The citizen's own way to a SNILS is the video verification
+    (identity_verification_confirm), which refuses one held by another account: so does this
+    (ValidationError "snils_taken"). Changes: the SNILS, encrypted, and its lookup hash
+    (User.save keeps them in step); the identity level stays — the staff member answers for the
+    correction, and the audit row (SNILS_CHANGED, masked old and new) says who made it. The
+    citizen is told in the inbox, by e-mail and by SMS. A value equal to the current one changes
+    nothing.
+    """
+    snils = snils_normalize(snils or "") or None
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        old = snils_normalize(user.snils or "") or None
+        if old == snils:
+            return user
+        snils_taken_check(user=user, snils=snils)
+        user.snils = snils
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["snils"])
+        except IntegrityError:
+            raise ValidationError(_("Этот СНИЛС уже указан в другой учётной записи."), code="snils_taken") from None
+        event = audit_record(
+            kind=AuditEventKind.SNILS_CHANGED,
+            request=request,
+            actor=actor,
+            subject=user,
+            details={"field": "snils", "old": mask_snils(old), "new": mask_snils(snils), "source": "admin"},
+        )
+        notify(
+            user=user,
+            event="snils_changed",
+            context={"new_masked": mask_snils(snils), "removed": snils is None},
+            dedupe_key=f"snils_changed:audit-{event.pk}",
+        )
+    return user
 
 
 def identity_verification_refuse(
