@@ -159,7 +159,15 @@ class UserAdmin(DjangoUserAdmin):
         return [(name, {**options, "fields": tuple(_swap_password(options["fields"]))}) for name, options in fieldsets]
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
-        return (*super().get_readonly_fields(request, obj), "password_state")
+        fields = [*super().get_readonly_fields(request, obj), "password_state"]
+        if not request.user.is_superuser:
+            # change_user is for looking after accounts, not for granting power: only a superuser
+            # makes superusers or gives permissions one by one (roles are the groups), and nobody
+            # below one changes their own roles or staff status.
+            fields += ["is_superuser", "user_permissions"]
+            if obj is not None and obj.pk == request.user.pk:
+                fields += ["is_staff", "is_active", "groups"]
+        return tuple(fields)
 
     @admin.display(description=gettext_lazy("Пароль"))
     def password_state(self, obj: User) -> str:

@@ -312,3 +312,59 @@ def test_a_new_account_is_still_made_with_its_email(admin, django_capture_on_com
         )
     assert response.status_code == 302
     assert User.objects.filter(email="new.staff@oms.localhost").exists()
+
+
+# --- change_user does not grant power --------------------------------------------------------------
+
+
+def test_an_account_keeper_cannot_make_a_superuser_or_grant_permissions(
+    editor, person, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+
+    client = verified_staff_client(editor)
+    everything = list(Permission.objects.values_list("pk", flat=True))
+    reviewers = Group.objects.get(name="reviewers")
+    # Someone else's account: roles (groups) yes, superuser and single permissions no.
+    response = post_change(
+        client,
+        person,
+        django_capture_on_commit_callbacks,
+        is_superuser="on",
+        user_permissions=everything,
+        groups=[reviewers.pk],
+        is_staff="on",
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_superuser is False
+    assert person.user_permissions.count() == 0
+    assert list(person.groups.values_list("name", flat=True)) == ["reviewers"]
+    # Their own account: no superuser, no extra permissions, no new roles, staff status kept.
+    own = {**form_data(editor), "is_superuser": "on", "user_permissions": everything, "groups": [reviewers.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:accounts_user_change", args=[editor.pk]), own)
+    editor.refresh_from_db()
+    assert (editor.is_superuser, editor.is_staff) == (False, True)
+    assert set(editor.user_permissions.values_list("codename", flat=True)) == {"view_user", "change_user"}
+    assert editor.groups.count() == 0
+
+
+def test_a_superuser_still_grants_both(person, django_capture_on_commit_callbacks):
+    from accounts.tests.factories import StaffFactory as _Staff
+
+    chief = _Staff(is_superuser=True)
+    client = verified_staff_client(chief)
+    permission = Permission.objects.get(codename="view_user")
+    response = post_change(
+        client,
+        person,
+        django_capture_on_commit_callbacks,
+        is_superuser="on",
+        is_staff="on",
+        user_permissions=[permission.pk],
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_superuser is True
+    assert list(person.user_permissions.values_list("codename", flat=True)) == ["view_user"]
