@@ -6,6 +6,7 @@ app_name = "notifications"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("bell/", views.bell_panel, name="bell"),
     path("read-all/", views.mark_all_read, name="mark-all-read"),
     path("settings/", views.preferences, name="preferences"),
     path("<int:notification_id>/read/", views.mark_read, name="mark-read"),

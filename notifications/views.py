@@ -6,14 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from notifications.constants import PreferenceEvent
 from notifications.models import Notification
-from notifications.selectors import notification_list, notification_preferences_for
+from notifications.selectors import notification_bell, notification_list, notification_preferences_for
 from notifications.services import (
     notification_mark_all_read,
     notification_mark_read,
@@ -35,6 +36,21 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", {"notifications": notification_list(user=request.user)})
+
+
+@never_cache
+@login_required
+@require_safe
+def bell_panel(request: HttpRequest) -> HttpResponse:
+    """The bell's newest messages, fetched by static/js/bell.js when the citizen opens the bell (every
+    page would otherwise draw them, hidden, with a form each). `next`: the page the bell is on."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("notifications:inbox")
+    recent = notification_bell(user=request.user).recent
+    return render(request, "notifications/includes/_bell_items.html", {"recent": recent, "next": next_url})
 
 
 @login_required

@@ -7,6 +7,7 @@ import os
 import pytest
 from django.conf import settings
 from django.test import Client
+from playwright.sync_api import expect
 
 from notifications.models import Notification
 from oms_policy.constants import RequestStatus
@@ -48,6 +49,7 @@ def test_the_bell_lists_marks_and_opens(transactional_db, citizen, page):
     page.locator(".bell-menu summary").click()
     panel = page.locator(".bell-panel")
     assert panel.is_visible()
+    expect(panel.locator(".bell-item > a")).to_have_count(2)  # fetched when the bell opens (bell.js)
     assert panel.locator(".bell-item > a").all_text_contents() == [
         "Новое: Заявка 123-456-789-03 на проверке",
         "Новое: Заявка 123-456-789-03 подана",
@@ -58,6 +60,7 @@ def test_the_bell_lists_marks_and_opens(transactional_db, citizen, page):
     page.wait_for_url(f"{page.live_server_url}/cabinet/")
     assert page.locator(".bell .badge").count() == 0
     page.locator(".bell-menu summary").click()
+    expect(page.locator(".bell-panel .bell-item > a")).to_have_count(2)
     page.locator(".bell-panel").get_by_role("link", name="Заявка 123-456-789-03 подана").click()
     page.wait_for_url(f"{page.live_server_url}/requests/{request.pk}/")
     assert page.locator("h1").inner_text() == "Заявка № 123-456-789-03"

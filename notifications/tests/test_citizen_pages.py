@@ -168,17 +168,39 @@ def two_notifications(citizen):
 
 
 def test_the_bell_lists_recent_messages_with_actions(client, citizen, two_notifications, django_assert_max_num_queries):
+    """The page carries the bell's count and links; the messages come from notifications:bell when
+    the bell is opened (static/js/bell.js), with the page's address to come back to."""
     first, second = two_notifications
     client.force_login(citizen)
     with django_assert_max_num_queries(12):
         content = client.get(reverse("cabinet")).content.decode()
     assert "Уведомления: 2 непрочитанных" in content
     assert '<span class="badge" aria-hidden="true">2</span>' in content
-    assert f'<a href="{reverse("notifications:open", args=[first.pk])}">' in content
-    assert "Заявка 123-456-789-03 на проверке" in content
-    assert reverse("notifications:mark-read", args=[second.pk]) in content
     assert reverse("notifications:mark-all-read") in content
     assert reverse("notifications:preferences") in content
+    assert '<li class="bell-item' not in content and "Заявка 123-456-789-03" not in content  # not drawn into the page
+    assert f'data-url="{reverse("notifications:bell")}?next=/cabinet/"' in content
+    panel = client.get(reverse("notifications:bell"), {"next": "/cabinet/"})
+    assert panel.status_code == 200
+    assert "no-cache" in panel["Cache-Control"] or "no-store" in panel["Cache-Control"]
+    html = panel.content.decode()
+    assert f'<a href="{reverse("notifications:open", args=[first.pk])}">' in html
+    assert "Заявка 123-456-789-03 на проверке" in html
+    assert reverse("notifications:mark-read", args=[second.pk]) in html
+    assert '<input type="hidden" name="next" value="/cabinet/">' in html
+
+
+def test_the_bell_panel_is_the_owners_and_comes_back_only_to_this_site(client, other_citizen, two_notifications):
+    assert client.get(reverse("notifications:bell"))["Location"].startswith("/accounts/login/")
+    client.force_login(other_citizen)
+    html = client.get(reverse("notifications:bell"), {"next": "https://evil.example/"}).content.decode()
+    assert "Заявка 123-456-789-03" not in html
+    assert "Уведомлений пока нет." in html
+    Notification.objects.create(recipient=other_citizen, event="demo_ping", title="Своё", body="…")
+    html = client.get(reverse("notifications:bell"), {"next": "https://evil.example/"}).content.decode()
+    assert "Своё" in html
+    assert "evil.example" not in html
+    assert f'<input type="hidden" name="next" value="{reverse("notifications:inbox")}">' in html
 
 
 def test_opening_a_message_marks_it_read_and_goes_to_the_request(client, citizen, two_notifications):
