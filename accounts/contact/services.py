@@ -315,19 +315,25 @@ def contact_change_pending(*, user: User, confirmation_id: int | None) -> Contac
     ).first()
 
 
+def _pending_phone_change_locked(*, user: User, confirmation_id: int) -> ContactConfirmation:
+    """The citizen's unconfirmed phone change, locked for this transaction; "no_pending" otherwise."""
+    confirmation = (
+        ContactConfirmation.objects.select_for_update()
+        .filter(pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, channel=Channel.PHONE)
+        .filter(confirmed_at=None)
+        .first()
+    )
+    if confirmation is None:
+        raise ValidationError(_("Начните смену контакта заново."), code="no_pending")
+    return confirmation
+
+
 def contact_change_code_resend(*, user: User, confirmation_id: int, request: HttpRequest | None) -> ContactConfirmation:
     """A new code to the new phone, at most once a minute; wrong tries so far are kept (not reset)."""
     from notifications.services import notify
 
     with transaction.atomic():
-        confirmation = (
-            ContactConfirmation.objects.select_for_update()
-            .filter(pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, channel=Channel.PHONE)
-            .filter(confirmed_at=None)
-            .first()
-        )
-        if confirmation is None:
-            raise ValidationError(_("Начните смену контакта заново."), code="no_pending")
+        confirmation = _pending_phone_change_locked(user=user, confirmation_id=confirmation_id)
         now = timezone.now()
         waited = (now - confirmation.sent_at).total_seconds()
         if waited < settings.SMS_CODE_RESEND_SECONDS:
@@ -369,14 +375,7 @@ def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str,
     now = timezone.now()
     wrong: ValidationError | None = None
     with transaction.atomic():
-        confirmation = (
-            ContactConfirmation.objects.select_for_update()
-            .filter(pk=confirmation_id, user=user, purpose=Purpose.CONTACT_CHANGE, channel=Channel.PHONE)
-            .filter(confirmed_at=None)
-            .first()
-        )
-        if confirmation is None:
-            raise ValidationError(_("Начните смену контакта заново."), code="no_pending")
+        confirmation = _pending_phone_change_locked(user=user, confirmation_id=confirmation_id)
         try:
             code_check(
                 failed_attempts=confirmation.failed_attempts,
