@@ -5,38 +5,33 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Q, Window
 
 from notifications.constants import PreferenceEvent
 from notifications.models import Notification, NotificationPreference
 
 
 class Bell:
-    """The header's bell for one page: the unread count and the newest rows, fetched in one query
-    (a window count over the recipient's rows beside the newest `limit`), and only when a template
-    asks for either — pages without the header (JSON, files, the admin) pay nothing."""
+    """The header's bell for one page, read only when a template asks: the unread count (one count
+    on the (recipient, read_at) index — every citizen page shows it) and, for the bell's panel
+    fetched when it is opened, the newest rows. Pages without the header (JSON, files, the admin)
+    pay nothing."""
 
     def __init__(self, *, user, limit: int = 5) -> None:
         self._user, self._limit = user, limit
+        self._unread: int | None = None
         self._rows: list[Notification] | None = None
-
-    def _load(self) -> list[Notification]:
-        if self._rows is None:
-            self._rows = list(
-                Notification.objects.filter(recipient=self._user)
-                .annotate(unread_total=Window(Count("pk", filter=Q(read_at=None))))
-                .order_by("-created_at")[: self._limit]
-            )
-        return self._rows
 
     @property
     def unread(self) -> int:
-        rows = self._load()
-        return rows[0].unread_total if rows else 0
+        if self._unread is None:
+            self._unread = Notification.objects.filter(recipient=self._user, read_at=None).count()
+        return self._unread
 
     @property
     def recent(self) -> list[Notification]:
-        return self._load()
+        if self._rows is None:
+            self._rows = list(Notification.objects.filter(recipient=self._user).order_by("-created_at")[: self._limit])
+        return self._rows
 
 
 def notification_bell(*, user, limit: int = 5) -> Bell:

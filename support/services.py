@@ -234,7 +234,16 @@ def conversation_mark_read(*, conversation: Conversation, role: str, seq: int) -
     seq = min(max(seq, 0), conversation.last_seq)
     now = timezone.now()
     if role == AuthorRole.CITIZEN:
-        # One UPDATE per poll: the read mark only moves forward, and the poll says they are here.
+        # The read mark only moves forward, and the poll says they are here. Nothing new read and
+        # presence marked within a third of its window: no write (each is a commit, and a citizen
+        # with the chat open polls every few seconds).
+        fresh_since = now - timedelta(seconds=settings.SUPPORT_CITIZEN_PRESENT_SECONDS / 3)
+        if (
+            conversation.citizen_read_seq >= seq
+            and conversation.citizen_seen_at is not None
+            and conversation.citizen_seen_at >= fresh_since
+        ):
+            return
         Conversation.objects.filter(pk=conversation.pk).update(
             citizen_read_seq=Greatest("citizen_read_seq", Value(seq)), citizen_seen_at=now
         )

@@ -250,9 +250,10 @@ def test_mark_read_never_redirects_off_site(client, citizen, two_notifications):
     assert response["Location"] == reverse("notifications:inbox")
 
 
-def test_the_bell_counts_unread_beyond_its_list_in_one_query(client, citizen, django_assert_num_queries):
+def test_the_bell_counts_unread_beyond_its_list_one_query_each(client, citizen, django_assert_num_queries):
     """Eight messages: the three oldest unread, the five newest read. The bell lists the five newest
-    and still counts the three unread, with one query for both."""
+    and still counts the three unread; every page needs only the count (one query), the list is read
+    only when the bell is opened (one more)."""
     from notifications.selectors import notification_bell
 
     now = timezone.now()
@@ -266,7 +267,10 @@ def test_the_bell_counts_unread_beyond_its_list_in_one_query(client, citizen, dj
     bell = notification_bell(user=citizen)
     with django_assert_num_queries(1):
         assert bell.unread == 3
+        assert bell.unread == 3
+    with django_assert_num_queries(1):
         assert [item.title for item in bell.recent] == [f"Сообщение {n}" for n in (7, 6, 5, 4, 3)]
+        assert len(bell.recent) == 5
     client.force_login(citizen)
     content = client.get(reverse("cabinet")).content.decode()
     assert "Уведомления: 3 непрочитанных" in content

@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # `{% url %}` with the reversal remembered (portal/templatetags/url_cached.py).
+            "builtins": ["portal.templatetags.url_cached"],
         },
     },
 ]

@@ -173,6 +173,35 @@ def test_an_operator_reply_notifies_once_until_the_citizen_reads(citizen, suppor
     assert notices.order_by("-pk").first().dedupe_key == f"support-reply:{conversation.pk}:{fourth.seq}"
 
 
+def test_a_poll_with_nothing_new_read_writes_nothing_while_presence_is_fresh(
+    citizen, support, django_assert_num_queries
+):
+    conversation = conversation_with(citizen=citizen, texts=("вопрос",))
+    services.conversation_mark_read(conversation=conversation, role=AuthorRole.CITIZEN, seq=conversation.last_seq)
+    conversation.refresh_from_db()
+    seen = conversation.citizen_seen_at
+    assert conversation.citizen_read_seq == conversation.last_seq and seen is not None
+    # The next poll a few seconds later has read nothing new: no UPDATE (each would be a commit).
+    with django_assert_num_queries(0):
+        services.conversation_mark_read(conversation=conversation, role=AuthorRole.CITIZEN, seq=conversation.last_seq)
+    # A new message read moves the mark at once.
+    services.conversation_take(conversation_id=conversation.pk, operator=support)
+    post(conversation, support, AuthorRole.OPERATOR, "ответ")
+    conversation.refresh_from_db()
+    with django_assert_num_queries(1):
+        services.conversation_mark_read(conversation=conversation, role=AuthorRole.CITIZEN, seq=conversation.last_seq)
+    conversation.refresh_from_db()
+    assert conversation.citizen_read_seq == conversation.last_seq
+    # Presence older than a third of its window is refreshed, so it never lapses while the page polls.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        citizen_seen_at=timezone.now() - datetime.timedelta(seconds=11)
+    )
+    conversation.refresh_from_db()
+    services.conversation_mark_read(conversation=conversation, role=AuthorRole.CITIZEN, seq=conversation.last_seq)
+    conversation.refresh_from_db()
+    assert timezone.now() - conversation.citizen_seen_at < datetime.timedelta(seconds=2)
+
+
 def test_the_queue_waits_longest_first_with_unread_counts(citizen, other_citizen, support):
     first = conversation_with(citizen=citizen, texts=("a", "b", "c"))
     second = conversation_with(citizen=other_citizen, texts=("x",))
