@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from notifications.constants import PreferenceEvent
 from notifications.models import Notification, NotificationPreference
@@ -38,8 +39,9 @@ def notification_bell(*, user, limit: int = 5) -> Bell:
     return Bell(user=user, limit=limit)
 
 
-def notification_list(*, user, limit: int = 50):
-    return Notification.objects.filter(recipient=user).order_by("-created_at")[:limit]
+def notification_list(*, user) -> QuerySet[Notification]:
+    """The citizen's messages, newest first (the inbox shows them a page at a time)."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
 def notification_exists(*, dedupe_key: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,8 @@ from notifications.services import (
     notification_preferences_save,
 )
 
+INBOX_PAGE_SIZE = 20
+
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page the bell was used on (same site only), else `fallback`."""
@@ -35,7 +38,9 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @never_cache
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "notifications/inbox.html", {"notifications": notification_list(user=request.user)})
+    # Pages of INBOX_PAGE_SIZE: it showed the newest 50 and no way to the older ones.
+    page = Paginator(notification_list(user=request.user), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"notifications": page.object_list, "page_obj": page})
 
 
 @never_cache

@@ -294,3 +294,27 @@ def test_a_page_without_the_bell_does_not_query_it(db):
         assert client.get(reverse("admin:index")).status_code == 200
     assert queries.captured_queries
     assert not [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
+
+
+def test_the_inbox_shows_twenty_a_page_and_reaches_the_oldest(client, citizen):
+    """45 messages: pages of 20, newest first; the oldest is on page 3 (the inbox showed the newest 50
+    and had no way to older ones)."""
+    from notifications.views import INBOX_PAGE_SIZE
+
+    now = timezone.now()
+    for n in range(45):
+        row = Notification.objects.create(recipient=citizen, event="request_in_review", title=f"Сообщение {n:02}")
+        Notification.objects.filter(pk=row.pk).update(created_at=now - timezone.timedelta(minutes=n))
+    client.force_login(citizen)
+    first = client.get(reverse("notifications:inbox")).content.decode()
+    assert INBOX_PAGE_SIZE == 20
+    assert first.count('class="card notification') == 20
+    assert "Сообщение 00" in first and "Сообщение 19" in first and "Сообщение 20" not in first
+    assert 'aria-label="Страницы уведомлений"' in first and "Страница 1 из 3" in first
+    assert 'href="?page=2" rel="next"' in first
+    last = client.get(reverse("notifications:inbox"), {"page": 3}).content.decode()
+    assert last.count('class="card notification') == 5 and "Сообщение 44" in last
+    assert 'href="?page=2" rel="prev"' in last and 'rel="next"' not in last
+    # A page number out of range or not a number shows a real page, not an error.
+    assert client.get(reverse("notifications:inbox"), {"page": "999"}).status_code == 200
+    assert "Сообщение 00" in client.get(reverse("notifications:inbox"), {"page": "x"}).content.decode()

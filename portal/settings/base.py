@@ -110,6 +110,15 @@ if REDIS_URL:
 else:
     # One process serves the embedded default, so an in-memory cache is a faithful stand-in.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "oms"}}
+# The page chrome's fragments ({% cache … using="fragments" %} in base.html and its includes): the
+# same for every citizen in one language, so each process keeps its own copy — a Redis round trip
+# would cost more than drawing them. Cleared when a setting changes (portal/apps.py).
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # --- Celery (read by portal/celery.py through the CELERY_ namespace) --------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

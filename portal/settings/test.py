@@ -43,11 +43,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": TEST_REDIS_URL,
             "KEY_PREFIX": "oms-test",
-        }
+        },
+        "fragments": CACHES["fragments"],
     }
 else:
     TEST_REDIS_URL = ""
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "fragments": CACHES["fragments"]}
 
 # Tests run tasks in-process unless they start a worker; the broker URL still points at Redis so
 # a test that starts a worker talks to the real one.

@@ -59,6 +59,27 @@ def test_footer_shows_the_hotline_and_the_support_link(client, settings):
     assert '<a href="mailto:help@oms.example.ru">Написать в поддержку</a>' in content
 
 
+def test_the_footer_is_drawn_once_per_language_and_redrawn_when_a_setting_changes(client, settings):
+    """The footer's contacts and language list are the same for everyone in one language: they come
+    from the process's fragment cache, one copy per language, and a changed setting is never
+    answered from the old copy."""
+    from django.core.cache import caches
+    from django.core.cache.utils import make_template_fragment_key
+
+    caches["fragments"].clear()
+    settings.HOTLINE_PHONE = "8 800 100-00-01"
+    russian = client.get(reverse("home")).content.decode()
+    assert "8 800 100-00-01" in russian and "Горячая линия" in russian
+    assert caches["fragments"].get(make_template_fragment_key("footer-contacts", ["ru"])) is not None
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("home")).content.decode()
+    assert "Hotline" in english and "Горячая линия" not in english
+    settings.HOTLINE_PHONE = "8 800 100-00-02"
+    client.post(reverse("set_language"), {"language": "ru", "next": "/"})
+    again = client.get(reverse("home")).content.decode()
+    assert "8 800 100-00-02" in again and "8 800 100-00-01" not in again
+
+
 # --- the demo outbox page ----------------------------------------------------------------------------
 
 

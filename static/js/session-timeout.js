@@ -99,12 +99,19 @@
     }
   }
 
+  // The page's CSRF token, from the dialog's own logout form (the rest of the dialog is the same
+  // for every page and is cached by the server).
+  function csrfToken() {
+    var field = dialog.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
   function extend() {
     extendButton.disabled = true;
     fetch(dialog.dataset.keepaliveUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": dialog.dataset.csrfToken, "X-Requested-With": "fetch" },
+      headers: { "X-CSRFToken": csrfToken(), "X-Requested-With": "fetch" },
     })
       .then(function (response) {
         if (response.status === 401) {
