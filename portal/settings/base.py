@@ -83,8 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
-            # `{% url %}` with the reversal remembered (portal/templatetags/url_cached.py).
-            "builtins": ["portal.templatetags.url_cached"],
+            # `{% url %}` and `|date` made cheaper, same output (portal/templatetags/url_cached.py, date_fast.py).
+            "builtins": ["portal.templatetags.url_cached", "portal.templatetags.date_fast"],
         },
     },
 ]
