@@ -318,3 +318,17 @@ def test_cabinet_shows_the_owners_current_policy_only(client, citizen, other_cit
     content = client.get(reverse("cabinet")).content.decode()
     assert "2847 0408 4800 0286" in content
     assert "СОГАЗ-Мед" in content
+
+
+def test_templates_get_the_user_itself_not_the_lazy_wrappers(client, citizen):
+    """`request.user` is django-otp's lazy object around Django's: templates get the object inside,
+    with what django-otp put on it, so each `user.…` read is one attribute, not two proxies."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import LazyObject
+
+    anonymous = client.get(reverse("help")).context["user"]
+    assert type(anonymous) is AnonymousUser
+    client.force_login(citizen)
+    user = client.get(reverse("cabinet")).context["user"]
+    assert not isinstance(user, LazyObject) and type(user) is type(citizen) and user.pk == citizen.pk
+    assert user.is_verified() is False and user.otp_device is None
