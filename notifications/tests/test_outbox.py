@@ -45,6 +45,40 @@ def test_notify_is_idempotent_by_dedupe_key(citizen, django_capture_on_commit_ca
     assert Notification.objects.count() == 1
 
 
+def test_notify_skips_only_the_keys_written_before_and_the_transaction_goes_on(
+    citizen, django_capture_on_commit_callbacks
+):
+    # The e-mail row of this key exists already (a retried transaction, a concurrent writer): the one
+    # INSERT … ON CONFLICT DO NOTHING writes the SMS row only, returns it with its id, leaves the old
+    # row as it was and does not break the caller's transaction.
+    old = OutboundMessage.objects.create(
+        channel=Channel.EMAIL, event="identity_confirmed", recipient="old@example.ru", body="old", dedupe_key="k2:email"
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        created = notify(user=citizen, event="identity_confirmed", dedupe_key="k2")
+    (sms,) = created
+    assert sms.channel == Channel.SMS
+    assert OutboundMessage.objects.get(pk=sms.pk).dedupe_key == "k2:sms"
+    assert OutboundMessage.objects.get(dedupe_key="k2:email") == old
+    assert OutboundMessage.objects.get(pk=old.pk).body == "old"
+    assert OutboundMessage.objects.count() == 2
+    assert Notification.objects.filter(dedupe_key="k2").count() == 1
+    assert len(callbacks) == 1
+
+
+def test_notify_without_insert_returning_writes_the_same_rows(citizen, monkeypatch):
+    # SQLite before 3.35 (the embedded default on an older system) has no RETURNING.
+    monkeypatch.setattr("notifications.services._insert_returning_supported", lambda connection: False)
+    OutboundMessage.objects.create(
+        channel=Channel.EMAIL, event="identity_confirmed", recipient="old@example.ru", body="old", dedupe_key="k3:email"
+    )
+    (sms,) = notify(user=citizen, event="identity_confirmed", dedupe_key="k3")
+    assert (sms.channel, sms.dedupe_key, sms.recipient) == (Channel.SMS, "k3:sms", citizen.phone.as_e164)
+    assert OutboundMessage.objects.get(pk=sms.pk).body == sms.body
+    assert notify(user=citizen, event="identity_confirmed", dedupe_key="k3") == []
+    assert OutboundMessage.objects.count() == 2
+
+
 def test_delivery_task_run_twice_sends_once(citizen, sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         (message,) = _notify(citizen)
