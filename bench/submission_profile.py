@@ -9,6 +9,8 @@ the wall time follows the neighbours; this process's CPU time (process_time) muc
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oms_mine REDIS_URL=redis://127.0.0.1:6379/9 \
         .venv/bin/python -m bench.submission_profile --posts 200 [--queries] [--profile 30]
+
+PROFILE_SORT (a pstats key, default cumulative) and PROFILE_FILTER (a regular expression) shape the profile.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def main() -> None:
     if args.profile:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 60)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        stats.print_stats(os.environ.get("PROFILE_FILTER", ""), 60)
         print(out.getvalue())
     print(
         f"submission in-process: {len(queries)} queries; "
