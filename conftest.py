@@ -62,8 +62,12 @@ def _isolate(settings, tmp_path):
     }
     from django.utils import translation
 
+    from common import tasking
+
     LocmemSmsBackend.outbox.clear()
     cache.clear()
+    # A broker one test took for down is not down for the next.
+    tasking._publish_paused_until.clear()
     # LocaleMiddleware leaves the last request's language active in this thread: start each test
     # in Russian, as a visitor without a language cookie would.
     translation.activate("ru")

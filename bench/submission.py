@@ -164,3 +164,30 @@ def submission_measure(*, shape, dataset: dict, seconds: int) -> str | None:
         f"(request, status change, outbox rows), errors {errors} — "
         + ("met" if median >= 0.4 and not errors else "**not met**")
     )
+
+
+def main() -> None:
+    """`python -m bench.submission`: this measurement alone (the production shape, the floor, 3 rounds).
+
+    For before/after figures of the submission path without the whole of `make bench`; prints the
+    figures and the load average, writes nothing. Same environment as bench/run.py.
+    """
+    import os
+    from pathlib import Path
+
+    from bench.shape import ProductionShape
+
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+
+    def load_average() -> str:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+    load_before = load_average()
+    with ProductionShape() as shape:
+        dataset = shape.python_json("bench.dataset")
+        result = submission_measure(shape=shape, dataset=dataset, seconds=seconds)
+    print(f"submission: {result}; load average {load_before} before, {load_average()} after", flush=True)
+
+
+if __name__ == "__main__":
+    main()

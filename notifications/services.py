@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -118,55 +118,121 @@ def _notify_rows(
     }
     base = f"notifications/{event}"
     subject = _render_optional(f"{base}/subject.txt", context) or ""
-    created: list[OutboundMessage] = []
-    with transaction.atomic():
-        if inbox and getattr(user, "pk", None):
-            Notification.objects.get_or_create(
-                dedupe_key=dedupe_key,
-                defaults={
-                    "recipient": user,
-                    "event": event,
-                    "title": (_render_optional(f"{base}/inbox_title.txt", context) or subject)[:200],
-                    "body": _render_optional(f"{base}/inbox.txt", context)
-                    or _render_optional(f"{base}/body.txt", context)
-                    or "",
-                    "link": link,
-                },
-            )
-        targets = []
-        if email:
-            targets.append((Channel.EMAIL, email_to or getattr(user, "email", "")))
-        if sms:
-            # Gateways take E.164 (+79161234567), not the display format.
-            phone = getattr(user, "phone", None)
-            targets.append((Channel.SMS, phone_to or (phone.as_e164 if phone else "")))
-        for channel, recipient in targets:
-            if not recipient:
-                continue
-            if channel == Channel.EMAIL:
-                body = _render_optional(f"{base}/body.txt", context)
-                html = _render_optional(f"{base}/body.html", context) or ""
-            else:
-                body = _render_optional(f"{base}/sms.txt", context)
-                html = ""
-            if body is None:
-                continue
-            message, was_created = OutboundMessage.objects.get_or_create(
+    account = user if getattr(user, "pk", None) else None
+    messages: list[OutboundMessage] = []
+    targets = []
+    if email:
+        targets.append((Channel.EMAIL, email_to or getattr(user, "email", "")))
+    if sms:
+        # Gateways take E.164 (+79161234567), not the display format.
+        phone = getattr(user, "phone", None)
+        targets.append((Channel.SMS, phone_to or (phone.as_e164 if phone else "")))
+    for channel, recipient in targets:
+        if not recipient:
+            continue
+        if channel == Channel.EMAIL:
+            body = _render_optional(f"{base}/body.txt", context)
+            html = _render_optional(f"{base}/body.html", context) or ""
+        else:
+            body = _render_optional(f"{base}/sms.txt", context)
+            html = ""
+        if body is None:
+            continue
+        messages.append(
+            OutboundMessage(
+                channel=channel,
+                event=event,
+                recipient=recipient,
+                user=account,
+                subject=subject[:200],
+                body=body,
+                body_html=html,
+                is_sensitive=sensitive,
                 dedupe_key=f"{dedupe_key}:{channel}",
-                defaults={
-                    "channel": channel,
-                    "event": event,
-                    "recipient": recipient,
-                    "user": user if getattr(user, "pk", None) else None,
-                    "subject": subject[:200],
-                    "body": body,
-                    "body_html": html,
-                    "is_sensitive": sensitive,
-                },
             )
+        )
+    # No savepoint of its own: inside the caller's transaction the rows stand or fall with the change
+    # that caused them; alone (autocommit) the inbox and outbox rows still commit together.
+    with transaction.atomic(savepoint=False):
+        if inbox and account is not None:
+            # A key seen before means this message was written already: the row is skipped by the
+            # database (ON CONFLICT DO NOTHING), with no read first and no savepoint.
+            Notification.objects.bulk_create(
+                [
+                    Notification(
+                        recipient=account,
+                        event=event,
+                        title=(_render_optional(f"{base}/inbox_title.txt", context) or subject)[:200],
+                        body=_render_optional(f"{base}/inbox.txt", context)
+                        or _render_optional(f"{base}/body.txt", context)
+                        or "",
+                        link=link,
+                        dedupe_key=dedupe_key,
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+        created = _outbound_insert_new(messages)
+    for message in created:
+        enqueue_on_commit(outbound_deliver_task, message.pk)
+    return created
+
+
+def _insert_returning_supported(connection) -> bool:
+    return connection.features.can_return_columns_from_insert
+
+
+def _outbound_insert_new(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+    """Insert the messages whose dedupe key is new, in one statement; return those, with their ids.
+
+    `INSERT … ON CONFLICT DO NOTHING RETURNING id, dedupe_key`: a key written before (a retried
+    transaction, a beat task run twice, a concurrent insert of the same key) is skipped by the
+    database, without the read, the savepoint and the second insert of `get_or_create`. Django's
+    `bulk_create(ignore_conflicts=True)` cannot say which rows were written, and their ids are what
+    the delivery tasks need. A database without RETURNING (SQLite before 3.35) takes them one by one.
+    """
+    if not messages:
+        return []
+    connection = connections[router.db_for_write(OutboundMessage)]
+    if not _insert_returning_supported(connection):
+        created = []
+        for message in messages:
+            with transaction.atomic():
+                row, was_created = OutboundMessage.objects.get_or_create(
+                    dedupe_key=message.dedupe_key,
+                    defaults={
+                        field.attname: getattr(message, field.attname)
+                        for field in OutboundMessage._meta.concrete_fields
+                        if not field.primary_key and field.name != "dedupe_key"
+                    },
+                )
             if was_created:
-                created.append(message)
-                enqueue_on_commit(outbound_deliver_task, message.pk)
+                created.append(row)
+        return created
+    meta = OutboundMessage._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(quote(field.column) for field in fields)
+    returning = f"{quote(meta.pk.column)}, {quote(meta.get_field('dedupe_key').column)}"
+    # Table and column names come from the model (quoted); every value is a parameter.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(messages))} "  # noqa: S608
+    sql += f"ON CONFLICT DO NOTHING RETURNING {returning}"
+    params = [
+        field.get_db_prep_save(field.pre_save(message, add=True), connection=connection)
+        for message in messages
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = {key: pk for pk, key in cursor.fetchall()}
+    created = []
+    for message in messages:
+        if message.dedupe_key in ids:
+            message.pk = ids[message.dedupe_key]
+            message._state.adding = False
+            message._state.db = connection.alias
+            created.append(message)
     return created
 
 

@@ -3,7 +3,9 @@ from celery import shared_task
 from notifications import services
 
 
-@shared_task(acks_late=True, soft_time_limit=30, time_limit=45)
+# Nobody reads its result: without ignore_result every publish also subscribed the web process to
+# the result channel in Redis (a round trip per message) and the worker wrote each result back.
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=45)
 def outbound_deliver_task(message_id: int) -> str:
     return services.outbound_deliver(message_id=message_id)
 

@@ -1,6 +1,7 @@
 """The outbox: rows first, delivered after commit, retried with backoff, never lost."""
 
 import smtplib
+import time
 from datetime import timedelta
 
 import pytest
@@ -43,6 +44,40 @@ def test_notify_is_idempotent_by_dedupe_key(citizen, django_capture_on_commit_ca
     assert second == []
     assert OutboundMessage.objects.count() == 1
     assert Notification.objects.count() == 1
+
+
+def test_notify_skips_only_the_keys_written_before_and_the_transaction_goes_on(
+    citizen, django_capture_on_commit_callbacks
+):
+    # The e-mail row of this key exists already (a retried transaction, a concurrent writer): the one
+    # INSERT … ON CONFLICT DO NOTHING writes the SMS row only, returns it with its id, leaves the old
+    # row as it was and does not break the caller's transaction.
+    old = OutboundMessage.objects.create(
+        channel=Channel.EMAIL, event="identity_confirmed", recipient="old@example.ru", body="old", dedupe_key="k2:email"
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        created = notify(user=citizen, event="identity_confirmed", dedupe_key="k2")
+    (sms,) = created
+    assert sms.channel == Channel.SMS
+    assert OutboundMessage.objects.get(pk=sms.pk).dedupe_key == "k2:sms"
+    assert OutboundMessage.objects.get(dedupe_key="k2:email") == old
+    assert OutboundMessage.objects.get(pk=old.pk).body == "old"
+    assert OutboundMessage.objects.count() == 2
+    assert Notification.objects.filter(dedupe_key="k2").count() == 1
+    assert len(callbacks) == 1
+
+
+def test_notify_without_insert_returning_writes_the_same_rows(citizen, monkeypatch):
+    # SQLite before 3.35 (the embedded default on an older system) has no RETURNING.
+    monkeypatch.setattr("notifications.services._insert_returning_supported", lambda connection: False)
+    OutboundMessage.objects.create(
+        channel=Channel.EMAIL, event="identity_confirmed", recipient="old@example.ru", body="old", dedupe_key="k3:email"
+    )
+    (sms,) = notify(user=citizen, event="identity_confirmed", dedupe_key="k3")
+    assert (sms.channel, sms.dedupe_key, sms.recipient) == (Channel.SMS, "k3:sms", citizen.phone.as_e164)
+    assert OutboundMessage.objects.get(pk=sms.pk).body == sms.body
+    assert notify(user=citizen, event="identity_confirmed", dedupe_key="k3") == []
+    assert OutboundMessage.objects.count() == 2
 
 
 def test_delivery_task_run_twice_sends_once(citizen, sms_outbox, django_capture_on_commit_callbacks):
@@ -143,6 +178,47 @@ def test_sweep_sends_only_due_pending_messages(citizen, sms_outbox):
     assert due.status == DeliveryStatus.SENT
     assert later.status == DeliveryStatus.PENDING
     assert [item["text"] for item in sms_outbox] == ["x"]
+
+
+def test_after_a_failed_publish_the_process_leaves_tasks_to_the_sweep_for_a_while(
+    citizen, settings, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    """During an outage a commit does not wait for the dead broker again and again: after one failed
+    publish the next tasks go straight to the sweep, until TASK_PUBLISH_PAUSE_SECONDS have passed."""
+    from portal.celery import app
+
+    settings.TASK_PUBLISH_PAUSE_SECONDS = 2
+    published = []
+    real_apply_async = outbound_deliver_task.apply_async
+
+    def apply_async(*args, **kwargs):
+        published.append(args)
+        return real_apply_async(*args, **kwargs)
+
+    monkeypatch.setattr(outbound_deliver_task, "apply_async", apply_async)
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        with caplog.at_level("ERROR", logger="common.tasking"), django_capture_on_commit_callbacks(execute=True):
+            messages = notify(user=citizen, event="identity_confirmed", dedupe_key="outage-1")
+        # E-mail and SMS: the first publish failed, the second was not tried.
+        assert len(messages) == 2
+        assert len(published) == 1
+        assert caplog.text.count("left for the periodic sweep") == 2
+        # The pause is over: the next commit tries the broker again.
+        time.sleep(2.1)
+        with django_capture_on_commit_callbacks(execute=True):
+            notify(user=citizen, event="demo_ping", context={"code_hint": "x"}, dedupe_key="outage-2")
+        assert len(published) == 2
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
+    assert OutboundMessage.objects.count() == 3
 
 
 def test_broker_down_loses_nothing(citizen, sms_outbox, settings, django_capture_on_commit_callbacks, caplog):

@@ -141,6 +141,26 @@ def test_an_open_request_of_another_kind_does_not_block(draft, citizen):
     assert policy_request_submit(request_id=draft.pk, actor=citizen, submit_key="k").status == RequestStatus.SUBMITTED
 
 
+def test_an_open_yearly_smo_change_is_the_refusal_given_over_the_yearly_rule(citizen):
+    # The open request also uses up the year (and today may be past 1 November): the citizen is told
+    # about the request they have, with its link, as before the yearly rule was checked first.
+    open_request = _smo_request(citizen, status=RequestStatus.IN_REVIEW, submitted_at=timezone.now())
+    draft = PolicyRequestFactory(
+        applicant=citizen,
+        draft_step=5,
+        change_kind=ChangeKind.SMO_CHANGE,
+        smo_change_reason=SmoChangeReason.YEARLY,
+        new_insurance_company=InsuranceCompanyFactory(),
+    )
+    documents_fill(request=draft)
+    with pytest.raises(RequestRefused) as refused:
+        policy_request_submit(request_id=draft.pk, actor=citizen, submit_key="k")
+    assert refused.value.code == "open_request"
+    assert refused.value.open_request == open_request
+    draft.refresh_from_db()
+    assert (draft.status, draft.number) == (RequestStatus.DRAFT, None)
+
+
 def test_submit_is_blocked_while_a_required_scan_is_missing_checking_or_failed(citizen):
     draft = PolicyRequestFactory(applicant=citizen, draft_step=5)
     document_add(request=draft, slot=DocumentSlot.PASSPORT_PHOTO, status=DocumentStatus.CHECKING)

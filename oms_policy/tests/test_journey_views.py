@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.constants import IdentityLevel
+from notifications.models import Notification, OutboundMessage
 from oms_policy import selectors
 from oms_policy.constants import ChangeKind, DocumentSlot, RequestStatus, SmoChangeReason
 from oms_policy.forms import CITIZEN_FORMS
@@ -261,6 +262,39 @@ def test_submit_over_http_shows_the_number_and_a_double_post_makes_one_request(c
     assert "Заявка отправлена" in page
     assert draft.number_display in page
     assert f"Ожидаемая дата решения: {draft.decision_due_on:%d.%m.%Y}" in page
+
+
+# The submission's SQL: session and user; then one transaction (here a savepoint): the draft locked
+# once, two checks (an insurer in the region, the scans; another open request of the kind is the
+# database's unique constraint), the UPDATE, the status change, the citizen's e-mail/SMS choice, one
+# INSERT for the inbox row and one for the e-mail and SMS rows together (ON CONFLICT DO NOTHING), the
+# end of the transaction. It was 30: a second lock of the same row, two savepoints, the open-request
+# read, and per inbox/outbox row get_or_create's read, savepoint, INSERT and release.
+SUBMIT_QUERIES = 12
+
+
+def test_submission_runs_a_pinned_number_of_queries(
+    cl, citizen, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    draft = PolicyRequestFactory(applicant=citizen, draft_step=5)
+    documents_fill(request=draft)
+    # The check page comes first, as in the browser; it saves the session, so the POST need not.
+    assert cl.get(_step_url(draft, 5)).status_code == 200
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(SUBMIT_QUERIES):
+        response = cl.post(f"/requests/{draft.pk}/submit/", {"submit_key": "click"})
+    assert response["Location"] == f"/requests/{draft.pk}/?sent=1"
+    draft.refresh_from_db()
+    assert draft.status == RequestStatus.SUBMITTED
+    change = StatusChange.objects.get(request=draft)
+    assert list(Notification.objects.filter(recipient=citizen).values_list("event", "dedupe_key")) == [
+        ("request_submitted", f"request-status:{change.pk}")
+    ]
+    assert sorted(OutboundMessage.objects.filter(user=citizen).values_list("channel", "recipient", "status")) == [
+        ("email", citizen.email, "pending"),
+        ("sms", citizen.phone.as_e164, "pending"),
+    ]
+    # One delivery task per message, published after commit.
+    assert len(callbacks) == 2
 
 
 def test_another_citizen_cannot_send_someone_elses_draft(client, citizen, other_citizen):

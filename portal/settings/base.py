@@ -140,6 +140,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweep (beat) picks up whatever was left pending in the database.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# After a failed publish a process leaves its tasks to the sweeps this long without trying the broker
+# (common/tasking.py): during an outage no commit waits for the time-outs above again and again.
+TASK_PUBLISH_PAUSE_SECONDS = env_int("TASK_PUBLISH_PAUSE_SECONDS", 10)
 CELERY_TIMEZONE = "Europe/Moscow"
 CELERY_BEAT_SCHEDULE = {
     "portal-heartbeat": {"task": "portal.tasks.heartbeat_task", "schedule": 60.0},
