@@ -20,6 +20,7 @@ import itertools
 import math
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -331,11 +332,26 @@ def png_rebuild(data: bytes) -> list | None:
     return None
 
 
+@dataclass(frozen=True)
+class _FileRange:
+    """Bytes of the checked file, read when the clean copy is written (the file must still be open)."""
+
+    file: IO[bytes]
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+
 class _Parts(io.RawIOBase):
-    """The rebuilt file as a seekable stream over slices of the original bytes: no second copy in memory."""
+    """The rebuilt file as a seekable stream over slices of the original bytes: no second copy in memory.
+
+    A part is a bytes-like slice, or a _FileRange read from the file itself when it is needed.
+    """
 
     def __init__(self, parts: list) -> None:
-        self._parts = [memoryview(part) for part in parts]
+        self._parts = [part if isinstance(part, _FileRange) else memoryview(part) for part in parts]
         self._starts = list(itertools.accumulate((len(part) for part in self._parts), initial=0))
         self.size = self._starts[-1]
         self._position = 0
@@ -362,9 +378,61 @@ class _Parts(io.RawIOBase):
         index = bisect.bisect_right(self._starts, self._position) - 1
         part, offset = self._parts[index], self._position - self._starts[index]
         count = min(len(buffer), len(part) - offset)
-        buffer[:count] = part[offset : offset + count]
+        if isinstance(part, _FileRange):
+            part.file.seek(part.offset + offset)
+            with memoryview(buffer) as view:
+                count = part.file.readinto(view[:count])
+            if not count:
+                raise OSError("the checked file changed while its clean copy was written")
+        else:
+            buffer[:count] = part[offset : offset + count]
         self._position += count
         return count
+
+    def chunks(self, chunk_size: int = 1024 * 1024) -> Iterator[bytes | memoryview]:
+        """Django's storages write what this yields: the slices as they are, without a copy through read().
+
+        The first part (the format's signature) is given as bytes: FileSystemStorage opens its file in
+        binary mode only when the first chunk is bytes.
+        """
+        for index, part in enumerate(self._parts):
+            self._position = self._starts[index]
+            if isinstance(part, _FileRange):
+                while self._position < self._starts[index + 1]:
+                    yield self.read(min(chunk_size, self._starts[index + 1] - self._position))
+            else:
+                yield bytes(part) if index == 0 else part
+        self._position = self.size
+
+
+def png_rebuild_ranges(file: IO[bytes]) -> list | None:
+    """png_rebuild() read from `file` by its chunk headers: ranges of the file, never the whole file in memory."""
+    from documents.sniffing import PNG_MAGIC
+
+    file.seek(0, io.SEEK_END)
+    end = file.tell()
+    file.seek(0)
+    if file.read(len(PNG_MAGIC)) != PNG_MAGIC:
+        return None
+    parts: list = [PNG_MAGIC]
+    position = len(PNG_MAGIC)
+    while position + 12 <= end:
+        file.seek(position)
+        head = file.read(8)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+        following = position + 12 + length
+        if following > end:
+            return None
+        if kind in _PNG_KEPT:
+            last = parts[-1]
+            if isinstance(last, _FileRange) and last.offset + last.length == position:
+                parts[-1] = _FileRange(file, last.offset, last.length + following - position)
+            else:
+                parts.append(_FileRange(file, position, following - position))
+        if kind == b"IEND":
+            return parts
+        position = following
+    return None
 
 
 def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[bytes]]:
@@ -376,7 +444,8 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     bands of rows (png_greys_in_bands; an A4 page at 300 dpi costs ~12 MB instead of 35 MB), or
     whole when its layout is unusual (png_layout says None). The clean copy is the file rebuilt
     from its picture parts (jpeg_rebuild, png_rebuild); when the structure is unusual, the decoded
-    pixels are re-encoded instead (image_clean_copy). Raises FileUnreadable.
+    pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads from `file`: write
+    it before closing the file. Raises FileUnreadable.
     """
     try:
         image = image_open(file, content_type)
@@ -404,15 +473,13 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     metrics = image_measure(image, full_size=full_size) if greys is None else _figures(*greys, full_size)
     outcome = ScanOutcome(verdict=measure_verdict(metrics), metrics=metrics)
     del image, greys
-    file.seek(0)
-    data = file.read()
     if content_type == "image/jpeg":
-        rebuilt = jpeg_rebuild(data, orientation=orientation if isinstance(orientation, int) else 1)
+        file.seek(0)
+        rebuilt = jpeg_rebuild(file.read(), orientation=orientation if isinstance(orientation, int) else 1)
     else:
-        rebuilt = png_rebuild(data) if orientation == 1 else None
+        rebuilt = png_rebuild_ranges(file) if orientation == 1 else None
     if rebuilt is not None:
         return outcome, _Parts(rebuilt)
-    del data
     file.seek(0)
     return outcome, image_clean_copy(image_decode(file, content_type), content_type)
 

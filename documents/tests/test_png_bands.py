@@ -255,3 +255,17 @@ def test_one_check_of_an_a4_scan_at_300_dpi_takes_under_20_mb(tmp_path):
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["verdict"] == "readable"
     assert figures["growth_mb"] < 20
+
+
+def test_the_clean_copy_is_read_from_the_file_and_equals_the_rebuild_in_memory():
+    from documents.scan import _Parts, png_rebuild, png_rebuild_ranges
+
+    data = VARIANTS["palette-transparent"] + b"appended after IEND"
+    expected = b"".join(bytes(part) for part in png_rebuild(data))
+    file = io.BytesIO(data)
+    parts = png_rebuild_ranges(file)
+
+    assert len(parts) < 5  # the signature and the kept chunks joined into runs, not one part a chunk
+    assert b"".join(bytes(chunk) for chunk in _Parts(parts).chunks()) == expected
+    assert _Parts(parts).read() == expected
+    assert png_rebuild_ranges(io.BytesIO(data[:-40])) is None  # no IEND
