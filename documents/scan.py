@@ -18,6 +18,7 @@ import bisect
 import io
 import itertools
 import math
+import mmap
 import re
 import tempfile
 from collections.abc import Iterator
@@ -258,7 +259,7 @@ def jpeg_rebuild(data: bytes, *, orientation: int = 1) -> list | None:
 
     None when the structure is not a plain baseline or progressive JPEG.
     """
-    if not data.startswith(b"\xff\xd8"):
+    if data[:2] != b"\xff\xd8":
         return None
     view = memoryview(data)
     parts = [b"\xff\xd8"]
@@ -435,6 +436,15 @@ def png_rebuild_ranges(file: IO[bytes]) -> list | None:
     return None
 
 
+def _file_bytes(file: IO[bytes]):
+    """The whole file as bytes-like: mapped from the page cache when it is a file on disk (no 4 MB copy)."""
+    try:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        file.seek(0)
+        return file.read()
+
+
 def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[bytes]]:
     """Decode and measure an image, and make its clean copy, with as little memory as the format allows.
 
@@ -474,8 +484,7 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     outcome = ScanOutcome(verdict=measure_verdict(metrics), metrics=metrics)
     del image, greys
     if content_type == "image/jpeg":
-        file.seek(0)
-        rebuilt = jpeg_rebuild(file.read(), orientation=orientation if isinstance(orientation, int) else 1)
+        rebuilt = jpeg_rebuild(_file_bytes(file), orientation=orientation if isinstance(orientation, int) else 1)
     else:
         rebuilt = png_rebuild_ranges(file) if orientation == 1 else None
     if rebuilt is not None:
