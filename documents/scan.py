@@ -310,29 +310,6 @@ def jpeg_rebuild(data: bytes, *, orientation: int = 1) -> list | None:
     return None  # no end marker
 
 
-def png_rebuild(data: bytes) -> list | None:
-    """The parts of `data` (a whole PNG) a picture needs, up to IEND; None if the structure is odd."""
-    from documents.sniffing import PNG_MAGIC
-
-    if not data.startswith(PNG_MAGIC):
-        return None
-    view = memoryview(data)
-    parts = [PNG_MAGIC]
-    position, end = len(PNG_MAGIC), len(data)
-    while position + 12 <= end:
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        following = position + 12 + length
-        if following > end:
-            return None
-        if kind in _PNG_KEPT:
-            parts.append(view[position:following])
-        if kind == b"IEND":
-            return parts
-        position = following
-    return None
-
-
 @dataclass(frozen=True)
 class _FileRange:
     """Bytes of the checked file, read when the clean copy is written (the file must still be open)."""
@@ -406,8 +383,9 @@ class _Parts(io.RawIOBase):
         self._position = self.size
 
 
-def png_rebuild_ranges(file: IO[bytes]) -> list | None:
-    """png_rebuild() read from `file` by its chunk headers: ranges of the file, never the whole file in memory."""
+def png_rebuild(file: IO[bytes]) -> list | None:
+    """The parts of `file` (a PNG) a picture needs, up to IEND, as ranges of the file (read by their
+    chunk headers: the file is never held in memory); None if the structure is odd."""
     from documents.sniffing import PNG_MAGIC
 
     file.seek(0, io.SEEK_END)
@@ -486,7 +464,7 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     if content_type == "image/jpeg":
         rebuilt = jpeg_rebuild(_file_bytes(file), orientation=orientation if isinstance(orientation, int) else 1)
     else:
-        rebuilt = png_rebuild_ranges(file) if orientation == 1 else None
+        rebuilt = png_rebuild(file) if orientation == 1 else None
     if rebuilt is not None:
         return outcome, _Parts(rebuilt)
     file.seek(0)
