@@ -18,8 +18,10 @@ import bisect
 import io
 import itertools
 import math
+import mmap
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -28,6 +30,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from documents.constants import Verdict
 from documents.inspection import image_open, strict_decoding
+from documents.png_bands import PngLayout, png_bands, png_layout
 
 # Thresholds (grey levels 0..255 and the Laplacian's variance), from the sample scans.
 DARK_MEAN_BELOW = 60.0
@@ -88,10 +91,13 @@ def image_measure(image: Image.Image, *, full_size: tuple[int, int] | None = Non
 
     `full_size` is the image's own size when `image` was decoded at a reduced scale (JPEG draft).
     """
-    width, height = full_size or image.size
-    stat = ImageStat.Stat(_grey_at(image, _SPREAD_SIDE))
-    edges = _grey_at(image, _SHARPNESS_SIDE).filter(_LAPLACIAN)
-    sharpness = ImageStat.Stat(edges).var[0]
+    return _figures(_grey_at(image, _SPREAD_SIDE), _grey_at(image, _SHARPNESS_SIDE), full_size or image.size)
+
+
+def _figures(spread_grey: Image.Image, sharpness_grey: Image.Image, size: tuple[int, int]) -> dict:
+    width, height = size
+    stat = ImageStat.Stat(spread_grey)
+    sharpness = ImageStat.Stat(sharpness_grey.filter(_LAPLACIAN)).var[0]
     return {
         "width": width,
         "height": height,
@@ -100,6 +106,87 @@ def image_measure(image: Image.Image, *, full_size: tuple[int, int] | None = Non
         "spread": round(stat.stddev[0], 1),
         "sharpness": round(sharpness, 1),
     }
+
+
+class _GreyAtInBands:
+    """_grey_at(image, side) for an image that arrives in bands of rows, top to bottom: the same pixels.
+
+    Pillow's resize(BOX, reducing_gap=2.0) is reduce() by whole factors (each block of rows on its
+    own), then two passes. Horizontal first (Pillow's choice unless the height shrinks by more than
+    twice as many pixels as the width; Resample.c): the reduce and the horizontal pass (each row on
+    its own) run on each band, whose height must be a multiple of `row_factor` (the last band may be
+    shorter), and the vertical pass runs once at the end, on the narrow rows kept, with the whole
+    image's coefficients. Vertical first (a tall, narrow picture): the reduced rows are kept and
+    Pillow's resize runs once at the end. Colour rows are kept as three grey planes (3 bytes a pixel,
+    not Pillow's 4): every pass treats each channel alone, so the result is the same.
+    """
+
+    def __init__(self, size: tuple[int, int], mode: str, side: int) -> None:
+        width, height = size
+        self.size = _fitted(size, side)
+        self.whole = self.size == size  # _grey_at keeps the image as it is
+        self.factor = (1, 1)
+        self.box: tuple[float, float, float, float] = (0, 0, width, height)
+        if not self.whole:
+            # Image.resize's own choice (reducing_gap=2.0); with BOX the reduce covers the whole image.
+            factor = (int(width / self.size[0] / 2.0) or 1, int(height / self.size[1] / 2.0) or 1)
+            if factor != (1, 1):
+                self.factor = factor
+                self.box = (0, 0, width / factor[0], height / factor[1])
+        reduced = (-(-width // self.factor[0]), -(-height // self.factor[1]))
+        shrink = (reduced[0] - self.size[0], reduced[1] - self.size[1])
+        self.horizontal_first = not self.whole and not (shrink[1] > 0 and shrink[1] > shrink[0] * 2)
+        self.row_factor = self.factor[1]
+        kept = (self.size[0], reduced[1]) if self.horizontal_first else reduced
+        self.planes = [Image.new("L", kept, None) for _ in range(3 if mode == "RGB" else 1)]
+        self.filled = 0
+
+    def add(self, band: Image.Image) -> None:
+        """`band`: the next rows, in mode L, or RGB when the reducer was made for RGB."""
+        if self.factor != (1, 1):
+            band = band.reduce(self.factor)
+        if self.horizontal_first:
+            band = band.resize(
+                (self.size[0], band.height),
+                Image.Resampling.BOX,
+                box=(self.box[0], 0, self.box[2], band.height),
+            )
+        for plane, rows in zip(self.planes, band.split() if len(self.planes) > 1 else [band], strict=True):
+            plane.paste(rows, (0, self.filled))
+        self.filled += band.height
+
+    def result(self) -> Image.Image:
+        planes = self.planes
+        if self.horizontal_first:
+            box = (0, self.box[1], self.size[0], self.box[3])  # the vertical pass alone
+            planes = [plane.resize(self.size, Image.Resampling.BOX, box=box) for plane in planes]
+        elif not self.whole:
+            planes = [plane.resize(self.size, Image.Resampling.BOX, box=self.box) for plane in planes]
+        return planes[0] if len(planes) == 1 else Image.merge("RGB", planes).convert("L")
+
+
+# A band of about this many bytes of pixel data (1 MB: a few hundred rows of an A4 scan).
+_BAND_BYTES = 512 * 1024
+
+
+def png_greys_in_bands(file: IO[bytes], layout: PngLayout) -> tuple[Image.Image, Image.Image]:
+    """The two grey copies image_measure() needs, of a PNG decoded in bands (documents.png_bands).
+
+    The same pixels as _grey_at() of the whole decoded image. Raises PngBandError or ValueError
+    when the pixel data is broken.
+    """
+    size = (layout.width, layout.height)
+    mode = layout.mode if layout.mode in {"L", "RGB"} else "L"  # _grey_at greys the other modes first
+    reducers = [_GreyAtInBands(size, mode, side) for side in (_SPREAD_SIDE, _SHARPNESS_SIDE)]
+    step = math.lcm(*(reducer.row_factor for reducer in reducers))
+    rows = max(step, _BAND_BYTES // (layout.row_bytes + 1) // step * step)
+    for band in png_bands(file, layout, rows=rows):
+        if band.mode != mode:
+            band = band.convert(mode)
+        for reducer in reducers:
+            reducer.add(band)
+    spread_grey, sharpness_grey = (reducer.result() for reducer in reducers)
+    return spread_grey, sharpness_grey
 
 
 def measure_verdict(metrics: dict) -> str:
@@ -172,7 +259,7 @@ def jpeg_rebuild(data: bytes, *, orientation: int = 1) -> list | None:
 
     None when the structure is not a plain baseline or progressive JPEG.
     """
-    if not data.startswith(b"\xff\xd8"):
+    if data[:2] != b"\xff\xd8":
         return None
     view = memoryview(data)
     parts = [b"\xff\xd8"]
@@ -223,34 +310,26 @@ def jpeg_rebuild(data: bytes, *, orientation: int = 1) -> list | None:
     return None  # no end marker
 
 
-def png_rebuild(data: bytes) -> list | None:
-    """The parts of `data` (a whole PNG) a picture needs, up to IEND; None if the structure is odd."""
-    from documents.sniffing import PNG_MAGIC
+@dataclass(frozen=True)
+class _FileRange:
+    """Bytes of the checked file, read when the clean copy is written (the file must still be open)."""
 
-    if not data.startswith(PNG_MAGIC):
-        return None
-    view = memoryview(data)
-    parts = [PNG_MAGIC]
-    position, end = len(PNG_MAGIC), len(data)
-    while position + 12 <= end:
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        following = position + 12 + length
-        if following > end:
-            return None
-        if kind in _PNG_KEPT:
-            parts.append(view[position:following])
-        if kind == b"IEND":
-            return parts
-        position = following
-    return None
+    file: IO[bytes]
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
 
 
 class _Parts(io.RawIOBase):
-    """The rebuilt file as a seekable stream over slices of the original bytes: no second copy in memory."""
+    """The rebuilt file as a seekable stream over slices of the original bytes: no second copy in memory.
+
+    A part is a bytes-like slice, or a _FileRange read from the file itself when it is needed.
+    """
 
     def __init__(self, parts: list) -> None:
-        self._parts = [memoryview(part) for part in parts]
+        self._parts = [part if isinstance(part, _FileRange) else memoryview(part) for part in parts]
         self._starts = list(itertools.accumulate((len(part) for part in self._parts), initial=0))
         self.size = self._starts[-1]
         self._position = 0
@@ -277,9 +356,71 @@ class _Parts(io.RawIOBase):
         index = bisect.bisect_right(self._starts, self._position) - 1
         part, offset = self._parts[index], self._position - self._starts[index]
         count = min(len(buffer), len(part) - offset)
-        buffer[:count] = part[offset : offset + count]
+        if isinstance(part, _FileRange):
+            part.file.seek(part.offset + offset)
+            with memoryview(buffer) as view:
+                count = part.file.readinto(view[:count])
+            if not count:
+                raise OSError("the checked file changed while its clean copy was written")
+        else:
+            buffer[:count] = part[offset : offset + count]
         self._position += count
         return count
+
+    def chunks(self, chunk_size: int = 1024 * 1024) -> Iterator[bytes | memoryview]:
+        """Django's storages write what this yields: the slices as they are, without a copy through read().
+
+        The first part (the format's signature) is given as bytes: FileSystemStorage opens its file in
+        binary mode only when the first chunk is bytes.
+        """
+        for index, part in enumerate(self._parts):
+            self._position = self._starts[index]
+            if isinstance(part, _FileRange):
+                while self._position < self._starts[index + 1]:
+                    yield self.read(min(chunk_size, self._starts[index + 1] - self._position))
+            else:
+                yield bytes(part) if index == 0 else part
+        self._position = self.size
+
+
+def png_rebuild(file: IO[bytes]) -> list | None:
+    """The parts of `file` (a PNG) a picture needs, up to IEND, as ranges of the file (read by their
+    chunk headers: the file is never held in memory); None if the structure is odd."""
+    from documents.sniffing import PNG_MAGIC
+
+    file.seek(0, io.SEEK_END)
+    end = file.tell()
+    file.seek(0)
+    if file.read(len(PNG_MAGIC)) != PNG_MAGIC:
+        return None
+    parts: list = [PNG_MAGIC]
+    position = len(PNG_MAGIC)
+    while position + 12 <= end:
+        file.seek(position)
+        head = file.read(8)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+        following = position + 12 + length
+        if following > end:
+            return None
+        if kind in _PNG_KEPT:
+            last = parts[-1]
+            if isinstance(last, _FileRange) and last.offset + last.length == position:
+                parts[-1] = _FileRange(file, last.offset, last.length + following - position)
+            else:
+                parts.append(_FileRange(file, position, following - position))
+        if kind == b"IEND":
+            return parts
+        position = following
+    return None
+
+
+def _file_bytes(file: IO[bytes]):
+    """The whole file as bytes-like: mapped from the page cache when it is a file on disk (no 4 MB copy)."""
+    try:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        file.seek(0)
+        return file.read()
 
 
 def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[bytes]]:
@@ -287,38 +428,45 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
 
     A JPEG is decoded by libjpeg scaled down to the sharpness measure's size (draft mode): the
     decoder still reads every coded byte, so a truncated or corrupt file fails as in a full decode,
-    and 12 megapixels cost ~1 MB instead of 36 MB. A PNG is decoded in full (it has no reduced
-    decode). The clean copy is the file rebuilt from its picture parts (jpeg_rebuild, png_rebuild);
-    when the structure is unusual, the decoded pixels are re-encoded instead (image_clean_copy).
-    Raises FileUnreadable.
+    and 12 megapixels cost ~1 MB instead of 36 MB. A PNG has no reduced decode: it is decoded in
+    bands of rows (png_greys_in_bands; an A4 page at 300 dpi costs ~12 MB instead of 35 MB), or
+    whole when its layout is unusual (png_layout says None). The clean copy is the file rebuilt
+    from its picture parts (jpeg_rebuild, png_rebuild); when the structure is unusual, the decoded
+    pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads from `file`: write
+    it before closing the file. Raises FileUnreadable.
     """
     try:
         image = image_open(file, content_type)
     except Exception as error:
         raise FileUnreadable(str(error)) from error
     full_size = image.size
+    layout = png_layout(file) if content_type == "image/png" else None
+    greys = None
     try:
         with strict_decoding():
-            orientation = image.getexif().get(EXIF_ORIENTATION, 1)
-            if content_type == "image/jpeg":
-                image.draft("L", _fitted(full_size, _SHARPNESS_SIDE))
-            image.load()
+            if layout is not None:
+                # PngImageFile.getexif() decodes the pixels to read the chunks after them; png_layout
+                # made sure none of those can hold EXIF, so the chunks read so far say it all.
+                orientation = Image.Image.getexif(image).get(EXIF_ORIENTATION, 1)
+                greys = png_greys_in_bands(file, layout)
+            else:
+                orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+                if content_type == "image/jpeg":
+                    image.draft("L", _fitted(full_size, _SHARPNESS_SIDE))
+                image.load()
     except Exception as error:
         raise FileUnreadable(str(error)) from error
     if orientation in {5, 6, 7, 8}:  # turned a quarter: the upright picture's sides swap
         full_size = (full_size[1], full_size[0])
-    metrics = image_measure(image, full_size=full_size)
+    metrics = image_measure(image, full_size=full_size) if greys is None else _figures(*greys, full_size)
     outcome = ScanOutcome(verdict=measure_verdict(metrics), metrics=metrics)
-    del image
-    file.seek(0)
-    data = file.read()
+    del image, greys
     if content_type == "image/jpeg":
-        rebuilt = jpeg_rebuild(data, orientation=orientation if isinstance(orientation, int) else 1)
+        rebuilt = jpeg_rebuild(_file_bytes(file), orientation=orientation if isinstance(orientation, int) else 1)
     else:
-        rebuilt = png_rebuild(data) if orientation == 1 else None
+        rebuilt = png_rebuild(file) if orientation == 1 else None
     if rebuilt is not None:
         return outcome, _Parts(rebuilt)
-    del data
     file.seek(0)
     return outcome, image_clean_copy(image_decode(file, content_type), content_type)
 

@@ -294,6 +294,7 @@ def scan_check(*, document_id: int) -> str:
         return str(Verdict.CORRUPT)
     metrics: dict = {}
     clean: IO[bytes] | None = None
+    # The checked file stays open until the clean copy is written: a PNG's copy is read from it.
     with _local_copy(storage, original_name) as local:
         signature = antivirus_scan(file=local)
         if signature:
@@ -308,48 +309,50 @@ def scan_check(*, document_id: int) -> str:
                 verdict, metrics = outcome.verdict, outcome.metrics
             except FileUnreadable:
                 verdict = Verdict.CORRUPT
-    now = timezone.now()
-    with translation.override("ru"):
-        verdict_text = str(Verdict(verdict).label)
-    changes: dict = {
-        "status": DocumentStatus.PASSED if verdict == Verdict.READABLE else DocumentStatus.FAILED,
-        "verdict": verdict_text,
-        "verdict_code": verdict,
-        "metrics": metrics,
-        "checked_at": now,
-    }
-    clean_name = ""
-    file_goes = verdict in VERDICTS_FILE_DELETED
-    if file_goes:
-        changes["file_deleted_at"] = now
-    elif clean is not None:
-        # One name per original: a run killed before its commit (a worker SIGKILLed, then the task
-        # redelivered) left a copy nothing refers to — replace it instead of leaving a citizen's
-        # scan behind in storage (portal/tests/prove/test_scan_worker_killed.py).
-        clean_name = f"{original_name}.clean"
-        if storage.exists(clean_name):
-            storage.delete(clean_name)
-        with clean:
-            clean_name = storage.save(clean_name, clean)
-        changes["file"] = clean_name
-        changes["size"] = storage.size(clean_name)
+        now = timezone.now()
+        with translation.override("ru"):
+            verdict_text = str(Verdict(verdict).label)
+        changes: dict = {
+            "status": DocumentStatus.PASSED if verdict == Verdict.READABLE else DocumentStatus.FAILED,
+            "verdict": verdict_text,
+            "verdict_code": verdict,
+            "metrics": metrics,
+            "checked_at": now,
+        }
+        clean_name = ""
+        file_goes = verdict in VERDICTS_FILE_DELETED
+        if file_goes:
+            changes["file_deleted_at"] = now
+        elif clean is not None:
+            # One name per original: a run killed before its commit (a worker SIGKILLed, then the task
+            # redelivered) left a copy nothing refers to — replace it instead of leaving a citizen's
+            # scan behind in storage (portal/tests/prove/test_scan_worker_killed.py).
+            clean_name = f"{original_name}.clean"
+            if storage.exists(clean_name):
+                storage.delete(clean_name)
+            with clean:
+                clean_name = storage.save(clean_name, clean)
+            changes["file"] = clean_name
+            changes["size"] = storage.size(clean_name)
     pause = getattr(settings, "SCAN_CHECK_TEST_PAUSE_SECONDS", 0)  # defined only in test settings
     if pause:
         time.sleep(pause)
-    with transaction.atomic():
-        claimed = Document.objects.filter(
-            pk=document.pk, status=DocumentStatus.CHECKING, file_deleted_at=None, file=original_name
-        ).update(**changes)
-        if not claimed:
-            # Another run finished first: keep its result, drop what this one made (unless the
-            # winner's row points at the same name).
-            if clean_name and not Document.objects.filter(pk=document.pk, file=clean_name).exists():
-                storage.delete(clean_name)
-            return "skipped"
-        if file_goes or clean_name:
-            _files_delete_on_commit(storage, [original_name])
-        if not file_goes:
-            enqueue_on_commit(_preview_task(), document.pk)
+    # One conditional UPDATE is the claim and the write (compare-and-set): outside a transaction it
+    # commits by itself, one round trip instead of three (BEGIN … UPDATE … COMMIT); the on-commit
+    # work below then runs at once, or at the caller's commit when there is one.
+    claimed = Document.objects.filter(
+        pk=document.pk, status=DocumentStatus.CHECKING, file_deleted_at=None, file=original_name
+    ).update(**changes)
+    if not claimed:
+        # Another run finished first: keep its result, drop what this one made (unless the
+        # winner's row points at the same name).
+        if clean_name and not Document.objects.filter(pk=document.pk, file=clean_name).exists():
+            storage.delete(clean_name)
+        return "skipped"
+    if file_goes or clean_name:
+        _files_delete_on_commit(storage, [original_name])
+    if not file_goes:
+        enqueue_on_commit(_preview_task(), document.pk)
     return str(verdict)
 
 

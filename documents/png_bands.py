@@ -1,0 +1,209 @@
+"""A PNG decoded a band of rows at a time, so that the scan check holds a few hundred rows, not the page.
+
+Pillow decodes a PNG whole: an A4 page at 300 dpi is 8.7 megapixels, held as RGB at 4 bytes a pixel
+(35 MB), although the measures need only two small grey copies of it. Here the PNG's compressed pixels
+(the IDAT stream) are inflated bit by bit with zlib, and each band of rows is decoded by Pillow on its
+own: a band becomes a tiny zlib stream (stored, not compressed) of the previous band's last row, as
+it is after unfiltering (filter byte 0), followed by the band's own filtered rows; Pillow's PNG
+decoder (the "zip" decoder) unfilters and unpacks it, and the first row is dropped. The pixels are
+those of the whole decode, row for row (documents/tests/test_png_bands.py compares them).
+
+Only what this can reproduce exactly is decoded in bands: not interlaced (Adam7), not animated, and a
+pixel layout whose unfiltered row Pillow can write back byte for byte (every 1-, 2-, 4- and 8-bit
+layout, 16-bit grey; not 16-bit colour, which Pillow keeps at 8 bits). Metadata after the pixels
+(text, EXIF) would change what the whole decode sees, so such a file is not banded either. For
+anything else png_layout() returns None and the caller decodes the whole image as before.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from PIL import Image
+
+from documents.sniffing import PNG_MAGIC
+
+# (bit depth, colour type): (Pillow's mode, the raw layout of one row) — Pillow's own table
+# (PngImagePlugin._MODES), less the 16-bit colour layouts whose rows cannot be written back.
+BANDED_LAYOUTS = {
+    (1, 0): ("1", "1"),
+    (2, 0): ("L", "L;2"),
+    (4, 0): ("L", "L;4"),
+    (8, 0): ("L", "L"),
+    (16, 0): ("I;16", "I;16B"),
+    (8, 2): ("RGB", "RGB"),
+    (1, 3): ("P", "P;1"),
+    (2, 3): ("P", "P;2"),
+    (4, 3): ("P", "P;4"),
+    (8, 3): ("P", "P"),
+    (8, 4): ("LA", "LA"),
+    (8, 6): ("RGBA", "RGBA"),
+}
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Chunks whose content the whole decode reads into the image's info (and so into its EXIF) when
+# they come after the pixels.
+_METADATA = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}
+# How much inflated data is taken from zlib at a time (bounds the memory a compression bomb can take).
+_PIECE = 256 * 1024
+_ZLIB_HEADER = b"\x78\x01"
+
+
+class PngBandError(Exception):
+    """The pixel data ends early or is not a valid zlib stream: the file is corrupt or truncated."""
+
+
+@dataclass(frozen=True)
+class PngLayout:
+    width: int
+    height: int
+    mode: str
+    rawmode: str
+    row_bytes: int  # one unfiltered row, without its filter byte
+    palette: bytes = b""
+    pixel_chunks: list[tuple[int, int]] = field(default_factory=list)  # (offset of the data, length)
+
+
+def png_layout(file: IO[bytes]) -> PngLayout | None:
+    """Walk the chunk headers of `file` (a PNG); the layout if it can be decoded in bands, else None.
+
+    Reads only the 8-byte chunk headers (and IHDR, PLTE): the pixel data is skipped with seek().
+    None also for anything broken (no IEND, a chunk past the end): the whole decode then says why.
+    """
+    file.seek(0, 2)
+    end = file.tell()
+    file.seek(0)
+    if file.read(len(PNG_MAGIC)) != PNG_MAGIC:
+        return None
+    position = len(PNG_MAGIC)
+    header = palette = b""
+    chunks: list[tuple[int, int]] = []
+    pixels_ended = False
+    while position + 12 <= end:
+        file.seek(position)
+        head = file.read(8)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:]
+        data_at = position + 8
+        following = data_at + length + 4
+        if following > end:
+            return None
+        if kind == b"IHDR" and not header:
+            header = file.read(length)
+        elif kind == b"PLTE":
+            palette = file.read(length)
+        elif kind == b"IDAT":
+            if pixels_ended:
+                return None  # IDAT chunks not in one run: Pillow stops at the first gap
+            chunks.append((data_at, length))
+        elif kind == b"IEND":
+            break
+        elif kind in {b"acTL", b"fcTL", b"fdAT"}:
+            return None  # animated: Pillow's frame handling decides what is shown
+        elif chunks:
+            pixels_ended = True
+            if kind in _METADATA:
+                return None
+        position = following
+    else:
+        return None  # no IEND
+    if len(header) < 13 or not chunks:
+        return None
+    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
+    bit_depth, colour_type, compression, filtering, interlace = header[8:13]
+    layout = BANDED_LAYOUTS.get((bit_depth, colour_type))
+    if layout is None or compression or filtering or interlace or width < 1 or height < 1:
+        return None
+    if colour_type == 3 and not palette:
+        return None
+    return PngLayout(
+        width=width,
+        height=height,
+        mode=layout[0],
+        rawmode=layout[1],
+        row_bytes=(width * bit_depth * _CHANNELS[colour_type] + 7) // 8,
+        palette=palette,
+        pixel_chunks=chunks,
+    )
+
+
+class _Inflated:
+    """The IDAT stream inflated, in pieces of at most _PIECE bytes; `ended` once zlib saw its end."""
+
+    def __init__(self, file: IO[bytes], layout: PngLayout) -> None:
+        self.file = file
+        self.layout = layout
+        self.ended = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        inflater = zlib.decompressobj()
+        for offset, length in self.layout.pixel_chunks:
+            self.file.seek(offset)
+            data = self.file.read(length)
+            if len(data) != length:
+                raise PngBandError("pixel data cut short")
+            while data:
+                piece = inflater.decompress(data, _PIECE)
+                data = inflater.unconsumed_tail
+                if piece:
+                    yield piece
+                if inflater.eof:
+                    self.ended = True
+                    return
+        # Input used up: what zlib still holds back (a long match cut by _PIECE) comes out now.
+        while piece := inflater.decompress(b"", _PIECE):
+            yield piece
+        self.ended = inflater.eof
+
+
+def png_bands(file: IO[bytes], layout: PngLayout, *, rows: int) -> Iterator[Image.Image]:
+    """The picture of `layout`, top to bottom, as images of `rows` rows (the last one may be shorter).
+
+    Each band has Pillow's mode for the file (a palette image carries the file's palette). Raises
+    PngBandError when the pixel data is corrupt or runs out before the last row; a broken filter
+    byte raises Pillow's own ValueError. A zlib stream that ends properly, at the end of a row, before
+    the last row is not an error to Pillow (the rows left are zeros, as Image.new leaves them), nor here.
+    """
+    stride = layout.row_bytes + 1
+    deflater = zlib.compressobj(0, zlib.DEFLATED, -15)  # stored blocks, no checksum to compute
+    pending = bytearray()
+    previous = b""
+    done = 0
+    inflated = _Inflated(file, layout)
+    pieces = iter(inflated)
+    try:
+        while done < layout.height:
+            count = min(rows, layout.height - done)
+            wanted = count * stride
+            while len(pending) < wanted:
+                piece = next(pieces, None)
+                if piece is None:
+                    if not inflated.ended or len(pending) % stride:
+                        raise PngBandError("pixel data ends before the last row")
+                    piece = bytes(wanted - len(pending))  # rows of filter 0 and zero pixels
+                pending += piece
+            # A zlib stream without an end: Pillow's decoder stops after the last row it was given,
+            # so neither a final block nor the Adler-32 checksum is needed.
+            parts = [_ZLIB_HEADER]
+            if previous:
+                parts.append(deflater.compress(b"\x00"))
+                parts.append(deflater.compress(previous))
+            with memoryview(pending) as view:
+                parts.append(deflater.compress(view[:wanted]))
+            parts.append(deflater.flush(zlib.Z_SYNC_FLUSH))
+            del pending[:wanted]
+            height = count + (1 if previous else 0)
+            band = Image.frombytes(layout.mode, (layout.width, height), b"".join(parts), "zip", layout.rawmode)
+            del parts
+            if layout.mode == "P":
+                band.putpalette(layout.palette)
+            previous = band.crop((0, height - 1, layout.width, height)).tobytes("raw", layout.rawmode)
+            if height > count:
+                band = band.crop((0, 1, layout.width, height))
+            done += count
+            yield band
+    except zlib.error as error:
+        raise PngBandError(str(error)) from error
+    finally:
+        pieces.close()
