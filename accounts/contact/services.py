@@ -34,7 +34,7 @@ from accounts.constants import AuditEventKind, IdentityLevel
 from accounts.models import AuditEvent, ContactConfirmation, User, otp_code_hash
 from accounts.security.second_factor import ResendTooSoon
 from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
-from accounts.services import audit_record, mask_phone, request_ip
+from accounts.services import audit_record, mask_phone, request_ip, sms_code_send
 from common.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
@@ -223,8 +223,6 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
     sent to nobody — the page the person sees is the same, so the change form cannot be used to find
     out whose number or address is registered. Raises SmsRateLimited (phone) before sending anything.
     """
-    from notifications.services import notify
-
     now = timezone.now()
     if channel == Channel.PHONE:
         sms_send_allowed(phone=target, ip_address=request_ip(request))
@@ -242,17 +240,7 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
                 expires_at=now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS),
             )
             if taken_by is None:
-                notify(
-                    user=user,
-                    event="contact_change_code",
-                    context={"code": code},
-                    dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
-                    inbox=False,
-                    email=False,
-                    sms=True,
-                    phone_to=target,
-                    sensitive=True,
-                )
+                _change_code_send(user=user, confirmation=confirmation, code=code)
             else:
                 contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
         return confirmation
@@ -330,8 +318,6 @@ def _pending_phone_change_locked(*, user: User, confirmation_id: int) -> Contact
 
 def contact_change_code_resend(*, user: User, confirmation_id: int, request: HttpRequest | None) -> ContactConfirmation:
     """A new code to the new phone, at most once a minute; wrong tries so far are kept (not reset)."""
-    from notifications.services import notify
-
     with transaction.atomic():
         confirmation = _pending_phone_change_locked(user=user, confirmation_id=confirmation_id)
         now = timezone.now()
@@ -351,18 +337,19 @@ def contact_change_code_resend(*, user: User, confirmation_id: int, request: Htt
         confirmation.expires_at = now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS)
         confirmation.save(update_fields=["code_hash", "sent_at", "expires_at", "failed_attempts"])
         if not taken:
-            notify(
-                user=user,
-                event="contact_change_code",
-                context={"code": code},
-                dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
-                inbox=False,
-                email=False,
-                sms=True,
-                phone_to=confirmation.target,
-                sensitive=True,
-            )
+            _change_code_send(user=user, confirmation=confirmation, code=code)
     return confirmation
+
+
+def _change_code_send(*, user: User, confirmation: ContactConfirmation, code: str) -> None:
+    """The code to the new phone; each send its own outbox row (a resend is a new message)."""
+    sms_code_send(
+        user=user,
+        event="contact_change_code",
+        code=code,
+        dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
+        phone=confirmation.target,
+    )
 
 
 def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str, request: HttpRequest | None) -> User:
