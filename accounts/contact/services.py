@@ -8,7 +8,9 @@ and point at a ContactConfirmation row, whose `confirmed_at` makes each link sin
 A change of contact (NIST 800-63B §6.1.2.3, «changing the phone or e-mail needs the password and
 a second factor, and the old contact is told»): the view checks the password and the second factor
 (accounts.security.second_factor), then `contact_change_start` sends a code / link to the NEW contact; only
-when that is confirmed does the change take effect, and the OLD contact is told.
+when that is confirmed does the change take effect, and the OLD contact is told. Staff's change
+from the admin is accounts.contact.staff; every change, the citizen's or staff's, ends in
+contact_change_finish (level, audit row, the old contact told).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hmac
 import math
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -164,15 +166,8 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
             identity_level_refresh(user=user)
         else:
             old_email = user.email
-            contact_taken_check(user=user, channel=Channel.EMAIL, value=confirmation.target)
-            user.email = confirmation.target
-            user.email_confirmed_at = now
-            try:
-                with transaction.atomic():
-                    user.save(update_fields=["email", "email_confirmed_at"])
-            except IntegrityError:
-                raise _contact_taken_error(Channel.EMAIL) from None
-            _contact_changed(
+            contact_replace(user=user, channel=Channel.EMAIL, value=confirmation.target, now=now)
+            contact_change_finish(
                 user=user,
                 channel=Channel.EMAIL,
                 old=old_email,
@@ -229,7 +224,7 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
         taken_by = User.objects.filter(phone=target).exclude(pk=user.pk).first()
         code = contact_code_generate()
         with transaction.atomic():
-            _expire_pending(user=user, channel=channel)
+            contact_change_pending_expire(user=user, channel=channel)
             confirmation = ContactConfirmation.objects.create(
                 user=user,
                 channel=Channel.PHONE,
@@ -246,7 +241,7 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
         return confirmation
     taken_by = User.objects.filter(email=target).exclude(pk=user.pk).first()
     with transaction.atomic():
-        _expire_pending(user=user, channel=channel)
+        contact_change_pending_expire(user=user, channel=channel)
         if taken_by is None:
             return email_link_send(
                 user=user, purpose=Purpose.CONTACT_CHANGE, email=target, event="contact_change_email"
@@ -263,7 +258,8 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
     return confirmation
 
 
-def _expire_pending(*, user: User, channel: str) -> None:
+def contact_change_pending_expire(*, user: User, channel: str) -> None:
+    """The user's unconfirmed changes of `channel` stop working: their codes and links are dead."""
     now = timezone.now()
     ContactConfirmation.objects.filter(
         user=user, channel=channel, purpose=Purpose.CONTACT_CHANGE, confirmed_at=None, expires_at__gt=now
@@ -395,7 +391,7 @@ def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, reques
     user.phone = confirmation.target
     user.phone_confirmed_at = now
     user.save(update_fields=["phone", "phone_confirmed_at"])
-    _contact_changed(
+    contact_change_finish(
         user=user,
         channel=Channel.PHONE,
         old=old_phone,
@@ -407,7 +403,7 @@ def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, reques
     return user
 
 
-# --- the same change made by staff in the admin ----------------------------------------------------
+# --- what every change of contact does once it is proved (the citizen's and staff's) -------------
 
 
 def _contact_taken_error(channel: str) -> ValidationError:
@@ -427,71 +423,25 @@ def contact_taken_check(*, user: User, channel: str, value: str) -> None:
         raise _contact_taken_error(channel)
 
 
-def contact_change_by_staff(*, user: User, channel: str, value: str, actor: User, request: HttpRequest | None) -> User:
-    """A staff member replaces a citizen's phone (E.164) or e-mail from the admin.
+def contact_replace(*, user: User, channel: str, value: str, now: datetime) -> None:
+    """Put `value` in place of the user's phone / e-mail, confirmed at `now`.
 
-    Before: `actor` holds accounts.change_user (the admin checked it) and checked who is asking by
-    the support procedure — that stands in for the code or link the citizen's own change proves the
-    contact with, so the new contact counts as confirmed. The same effects as that change once it
-    takes effect: the contact is unique (ValidationError "phone_taken" / "email_taken"), the
-    citizen's own unfinished changes of this channel stop working (their code or link would undo
-    this one), the level is refreshed, the OLD contact and the inbox are told, the change is audited
-    (CONTACT_CHANGED, actor = the staff member, masked values). The NEW contact is told as well:
-    unlike the citizen's own change, the portal has sent it nothing yet. Removing the phone is not
-    a change this makes (a ValidationError "phone_required"). Returns the saved user; a value equal
-    to the current one changes nothing.
+    Before: the caller holds the user row locked and has proved `value` (or staff vouched for it).
+    Raises ValidationError ("phone_taken" / "email_taken") when another account holds it, also
+    when it was taken between the check and the save (the unique index answers the race).
     """
-    is_phone = channel == Channel.PHONE
-    value = value if is_phone else (value or "").lower()
-    if not value:
-        raise ValidationError(
-            _("Номер телефона нельзя удалить: укажите новый номер.")
-            if is_phone
-            else _("Укажите адрес e-mail: это логин и адрес для уведомлений."),
-            code="phone_required" if is_phone else "email_required",
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        old = (user.phone.as_e164 if user.phone else "") if is_phone else user.email
-        if old == value:
-            return user
-        contact_taken_check(user=user, channel=channel, value=value)
-        _expire_pending(user=user, channel=channel)
-        field = "phone" if is_phone else "email"
-        setattr(user, field, value)
-        setattr(user, f"{field}_confirmed_at", now)
-        try:
-            with transaction.atomic():
-                user.save(update_fields=[field, f"{field}_confirmed_at"])
-        except IntegrityError:
-            raise _contact_taken_error(channel) from None
-        event = _contact_changed(
-            user=user, channel=channel, old=old, new=value, dedupe_key=None, actor=actor, request=request
-        )
-        _contact_set_by_staff_tell_new(user=user, channel=channel, new=value, key=f"audit-{event.pk}")
-    return user
+    contact_taken_check(user=user, channel=channel, value=value)
+    field = "phone" if channel == Channel.PHONE else "email"
+    setattr(user, field, value)
+    setattr(user, f"{field}_confirmed_at", now)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[field, f"{field}_confirmed_at"])
+    except IntegrityError:
+        raise _contact_taken_error(channel) from None
 
 
-def _contact_set_by_staff_tell_new(*, user: User, channel: str, new: str, key: str) -> None:
-    """Tell the NEW phone / mailbox that staff put it on the account (so a wrong one is noticed)."""
-    from notifications.services import notify
-
-    is_phone = channel == Channel.PHONE
-    notify(
-        user=user,
-        event="contact_set_by_staff",
-        context={"channel": channel},
-        dedupe_key=f"contact_set_by_staff:{key}",
-        inbox=False,
-        sms=is_phone,
-        email=not is_phone,
-        phone_to=new if is_phone else None,
-        email_to=None if is_phone else new,
-    )
-
-
-def _contact_changed(
+def contact_change_finish(
     *,
     user: User,
     channel: str,

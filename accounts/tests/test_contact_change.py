@@ -263,3 +263,30 @@ def test_the_contact_change_pages_live_in_accounts_contact_at_their_old_addresse
 
     assert reverse(f"accounts:{name}") == path
     assert resolve(path).func.__module__ == "accounts.contact.views"
+
+
+@pytest.mark.parametrize("taken", ["before_the_click", "between_the_check_and_the_save"])
+def test_an_email_taken_after_the_link_was_sent_is_refused_and_nothing_changes(
+    taken, person, monkeypatch, django_capture_on_commit_callbacks
+):
+    """contact_replace: the taken check, and the unique index when another account wins the race."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.contact import services as contact_services
+    from notifications.models import OutboundMessage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_services.contact_change_start(user=person, channel="email", target="new@example.ru", request=None)
+    token = re.search(r"/accounts/register/email/(\S+)/", mail.outbox[-1].body).group(1)
+    CitizenFactory(email="new@example.ru")
+    if taken == "between_the_check_and_the_save":
+        monkeypatch.setattr(contact_services, "contact_taken_check", lambda **kwargs: None)
+
+    with pytest.raises(ValidationError) as refused:
+        contact_services.email_link_confirm(token=token, request=None)
+
+    assert refused.value.code == "email_taken"
+    person.refresh_from_db()
+    assert (person.email, ContactConfirmation.objects.get(user=person).confirmed_at) == ("anna@example.ru", None)
+    assert not AuditEvent.objects.filter(kind=AuditEventKind.CONTACT_CHANGED).exists()
+    assert not OutboundMessage.objects.filter(event="contact_changed").exists()

@@ -93,6 +93,15 @@ def test_accounts_packages_name_files_by_what_they_hold():
     assert repeated == []
 
 
+def test_the_staff_change_of_contact_has_its_own_module():
+    """contact/services.py is the citizen's flow; staff's change from the admin is contact/staff.py."""
+    import accounts.admin
+    from accounts.contact import services, staff
+
+    assert accounts.admin.contact_change_by_staff is staff.contact_change_by_staff
+    assert not hasattr(services, "contact_change_by_staff")
+
+
 _WRITES = {"save", "create", "update", "delete", "bulk_create", "get_or_create", "update_or_create"}
 
 
