@@ -53,23 +53,35 @@ def session_create(*, user) -> str:
     return store.session_key
 
 
-def citizen_create(*, tag: str, index: int):
-    from django.utils import timezone
-
+def citizen_build(*, email: str, last_name: str, first_name: str, patronymic: str, now):
+    """An unsaved citizen whose e-mail and identity were confirmed at `now`; no password (the bench
+    logs people in with sessions of its own, session_create)."""
     from accounts.constants import IdentityLevel
     from accounts.models import User
 
-    now = timezone.now()
     user = User(
-        email=f"citizen-{tag}-{index}@bench.invalid",
-        last_name="Иванова",
-        first_name="Анна",
-        patronymic="Сергеевна",
+        email=email,
+        last_name=last_name,
+        first_name=first_name,
+        patronymic=patronymic,
         identity_level=IdentityLevel.CONFIRMED,
         email_confirmed_at=now,
         identity_confirmed_at=now,
     )
     user.set_unusable_password()
+    return user
+
+
+def citizen_create(*, tag: str, index: int):
+    from django.utils import timezone
+
+    user = citizen_build(
+        email=f"citizen-{tag}-{index}@bench.invalid",
+        last_name="Иванова",
+        first_name="Анна",
+        patronymic="Сергеевна",
+        now=timezone.now(),
+    )
     user.save()
     return user
 
@@ -291,7 +303,6 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     from django.middleware.csrf import _get_new_csrf_string
     from django.utils import timezone
 
-    from accounts.constants import IdentityLevel
     from accounts.middleware import SESSION_LOGIN_AT_KEY, SESSION_REFRESHED_AT_KEY
     from accounts.models import User
     from documents.constants import DocumentStatus
@@ -303,20 +314,16 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     tag = secrets.token_hex(4)
     now = timezone.now()
     region, company = bench_region()
-    users = []
-    for index in range(count):
-        user = User(
+    users = User.objects.bulk_create(
+        citizen_build(
             email=f"submit-{tag}-{index}@bench.invalid",
             last_name="Петрова",
             first_name="Мария",
             patronymic="Ивановна",
-            identity_level=IdentityLevel.CONFIRMED,
-            email_confirmed_at=now,
-            identity_confirmed_at=now,
+            now=now,
         )
-        user.set_unusable_password()
-        users.append(user)
-    users = User.objects.bulk_create(users)
+        for index in range(count)
+    )
     Policy.objects.bulk_create(
         Policy(holder=user, enp=BENCH_POLICY_NUMBER, insurance_company=company, region=region, issued_on="2020-03-01")
         for user in users
