@@ -382,15 +382,14 @@ def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str,
 
 
 def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, request: HttpRequest | None) -> User:
+    """Put the proved number in place of the old one; "phone_taken" (everything rolled back by the
+    caller's transaction) when another account holds it, also when it got it after the check."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    contact_taken_check(user=user, channel=Channel.PHONE, value=confirmation.target)
     old_phone = user.phone.as_e164 if user.phone else ""
+    contact_replace(user=user, channel=Channel.PHONE, value=confirmation.target, now=now)
     confirmation.confirmed_at = now
     confirmation.code_hash = ""
     confirmation.save(update_fields=["confirmed_at", "code_hash"])
-    user.phone = confirmation.target
-    user.phone_confirmed_at = now
-    user.save(update_fields=["phone", "phone_confirmed_at"])
     contact_change_finish(
         user=user,
         channel=Channel.PHONE,

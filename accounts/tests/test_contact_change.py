@@ -290,3 +290,31 @@ def test_an_email_taken_after_the_link_was_sent_is_refused_and_nothing_changes(
     assert (person.email, ContactConfirmation.objects.get(user=person).confirmed_at) == ("anna@example.ru", None)
     assert not AuditEvent.objects.filter(kind=AuditEventKind.CONTACT_CHANGED).exists()
     assert not OutboundMessage.objects.filter(event="contact_changed").exists()
+
+
+@pytest.mark.parametrize("taken", ["before_the_code_is_typed", "between_the_check_and_the_save"])
+def test_a_phone_taken_after_the_code_was_sent_is_refused_next_to_the_field_and_nothing_changes(
+    taken, client, post, person, sms_outbox, monkeypatch
+):
+    """_phone_replace uses contact_replace: the unique index's answer to a race is "phone_taken", not a 500."""
+    from accounts.contact import services as contact_services
+    from notifications.models import OutboundMessage
+
+    client.force_login(person)
+    start(client, post)
+    post(reverse("accounts:contact-change-verify"), {"token": code_from(sms_outbox, LOGIN_CODE, OLD_PHONE)})
+    new_code = code_from(sms_outbox, CHANGE_CODE, NEW_PHONE)
+    CitizenFactory(phone=NEW_PHONE)
+    if taken == "between_the_check_and_the_save":
+        monkeypatch.setattr(contact_services, "contact_taken_check", lambda **kwargs: None)
+
+    response = post(reverse("accounts:contact-change-code"), {"code": new_code})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"code": ["Этот номер уже указан в другой учётной записи."]}
+    person.refresh_from_db()
+    confirmation = ContactConfirmation.objects.get(user=person, purpose="contact_change")
+    assert (person.phone.as_e164, confirmation.confirmed_at, confirmation.failed_attempts) == (OLD_PHONE, None, 0)
+    assert confirmation.code_hash != ""
+    assert not AuditEvent.objects.filter(kind=AuditEventKind.CONTACT_CHANGED).exists()
+    assert not OutboundMessage.objects.filter(event="contact_changed").exists()
