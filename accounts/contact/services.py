@@ -1,9 +1,8 @@
-"""Proving a phone or a mailbox, and changing them: codes by SMS, signed links by e-mail.
+"""Proving a phone or a mailbox, and changing them: codes by SMS (accounts.contact.codes), signed links by e-mail.
 
 Shared by registration (accounts.registration.services) and by the change of phone or e-mail.
-Codes are stored only as a keyed hash (HMAC-SHA256 with SECRET_KEY): a six-digit code under a plain
-hash would be reversed by trying all million values. E-mail links are signed (django.core.signing)
-and point at a ContactConfirmation row, whose `confirmed_at` makes each link single-use.
+E-mail links are signed (django.core.signing) and point at a ContactConfirmation row, whose
+`confirmed_at` makes each link single-use.
 
 A change of contact (NIST 800-63B §6.1.2.3, «changing the phone or e-mail needs the password and
 a second factor, and the old contact is told»): the view checks the password and the second factor
@@ -15,10 +14,8 @@ contact_change_finish (level, audit row, the old contact told).
 
 from __future__ import annotations
 
-import hmac
 import math
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -30,10 +27,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.models import AuditEvent, ContactConfirmation, User, otp_code_hash
+from accounts.contact.codes import code_check, contact_code_generate, contact_code_hash, contact_code_matches
+from accounts.models import AuditEvent, ContactConfirmation, User
 from accounts.security.second_factor import ResendTooSoon
 from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
 from accounts.services import audit_record, mask_phone, request_ip, sms_code_send
@@ -43,26 +40,6 @@ Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose
 
 _LINK_SALT = "accounts.contact_services.email-link"
-
-
-# --- codes ---------------------------------------------------------------------------------------
-
-
-def contact_code_generate() -> str:
-    """Six random digits from the OS's CSPRNG."""
-    return f"{secrets.randbelow(10**6):06d}"
-
-
-def contact_code_hash(*, purpose: str, target: str, code: str) -> str:
-    """Keyed hash of a code, bound to what it proves, so one code never confirms anything else."""
-    return otp_code_hash(device_key=f"contact:{purpose}:{target}", code=code)
-
-
-def contact_code_matches(*, purpose: str, target: str, code: str, code_hash: str) -> bool:
-    code = "".join((code or "").split())
-    if not code_hash or not code:
-        return False
-    return hmac.compare_digest(contact_code_hash(purpose=purpose, target=target, code=code), code_hash)
 
 
 def mask_email(email: str) -> str:
@@ -477,39 +454,6 @@ def _confirmation_count_failure(confirmation: ContactConfirmation) -> int:
     confirmation.failed_attempts += 1
     confirmation.save(update_fields=["failed_attempts"])
     return confirmation.failed_attempts
-
-
-def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: Callable[[], int]) -> None:
-    """The rules every SMS code here follows; raises ValidationError, or returns when the code is right.
-
-    The order matters: a code with its tries used up is refused before it is even compared, so the
-    sixth try fails even with the right code; an expired code is refused without counting a try.
-    `on_failure` counts one wrong try and returns the count so far.
-    """
-    limit = settings.SMS_CODE_MAX_FAILURES
-    if failed_attempts >= limit:
-        raise ValidationError(
-            ngettext(
-                "Код больше не действует: была %(limit)d неверная попытка. Запросите новый код.",
-                "Код больше не действует: было %(limit)d неверных попыток. Запросите новый код.",
-                limit,
-            )
-            % {"limit": limit},
-            code="too_many",
-        )
-    if timezone.now() >= expires_at:
-        raise ValidationError(_("Срок действия кода истёк. Запросите новый код."), code="expired")
-    if not matches:
-        left = limit - on_failure()
-        if left <= 0:
-            raise ValidationError(_("Неверный код. Попытки закончились — запросите новый код."), code="too_many")
-        # The same text as the login pages: «Осталась 1 попытка», «Осталось попыток: 4». Its Russian
-        # plural forms (and those of every ngettext here) are in locale/ru/LC_MESSAGES/django.po.
-        raise ValidationError(
-            ngettext("Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left)
-            % {"left": left},
-            code="invalid",
-        )
 
 
 def _contact_changed_tell_old(*, user: User, channel: str, old: str, new: str, dedupe_key: str, by_staff: bool) -> None:

@@ -32,14 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel
+from accounts.contact.codes import code_check, contact_code_generate, contact_code_hash, contact_code_matches
 from accounts.contact.services import (
     Channel,
     Purpose,
     ResendTooSoon,
-    code_check,
-    contact_code_generate,
-    contact_code_hash,
-    contact_code_matches,
     contact_owner_tell_attempt,
     email_link_send,
     mask_email,
