@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import validators
 from accounts.constants import AuditEventKind, VerificationStatus
-from accounts.contact.services import contact_change_by_staff
+from accounts.contact.staff import contact_change_by_staff
 from accounts.models import AuditEvent, ContactConfirmation, IdentityVerification, User
 from accounts.security.crypto import snils_lookup_hash
 from accounts.services import audit_record

@@ -53,6 +53,28 @@ def audit_record(
     )
 
 
+def sms_code_send(*, user: User | None, event: str, code: str, dedupe_key: str, phone: str | None = None) -> None:
+    """Schedule a one-time code by SMS: to `phone`, or to the user's phone when None.
+
+    Shared by registration, the change of phone and the login's second factor, so that every code
+    goes the same way: by SMS only (never to the inbox or by e-mail), and sensitive — the outbox
+    erases the text once it is sent. Call inside the transaction that stored the code's hash.
+    """
+    from notifications.services import notify
+
+    notify(
+        user=user,
+        event=event,
+        context={"code": code},
+        dedupe_key=dedupe_key,
+        inbox=False,
+        email=False,
+        sms=True,
+        phone_to=phone,
+        sensitive=True,
+    )
+
+
 def sessions_expired_purge() -> None:
     """Delete expired sessions (Django never does it itself; `clearsessions` on beat, daily)."""
     from importlib import import_module

@@ -53,25 +53,68 @@ def session_create(*, user) -> str:
     return store.session_key
 
 
-def citizen_create(*, tag: str, index: int):
-    from django.utils import timezone
-
+def citizen_build(*, email: str, last_name: str, first_name: str, patronymic: str, now):
+    """An unsaved citizen whose e-mail and identity were confirmed at `now`; no password (the bench
+    logs people in with sessions of its own, session_create)."""
     from accounts.constants import IdentityLevel
     from accounts.models import User
 
-    now = timezone.now()
     user = User(
-        email=f"citizen-{tag}-{index}@bench.invalid",
-        last_name="Иванова",
-        first_name="Анна",
-        patronymic="Сергеевна",
+        email=email,
+        last_name=last_name,
+        first_name=first_name,
+        patronymic=patronymic,
         identity_level=IdentityLevel.CONFIRMED,
         email_confirmed_at=now,
         identity_confirmed_at=now,
     )
     user.set_unusable_password()
+    return user
+
+
+def citizen_create(*, tag: str, index: int):
+    from django.utils import timezone
+
+    user = citizen_build(
+        email=f"citizen-{tag}-{index}@bench.invalid",
+        last_name="Иванова",
+        first_name="Анна",
+        patronymic="Сергеевна",
+        now=timezone.now(),
+    )
     user.save()
     return user
+
+
+# The bench citizens' ОМС policy: every policy and request of theirs carries this number.
+BENCH_POLICY_NUMBER = "8451999122899990"
+
+
+def bench_region():
+    """The region every bench citizen lives in (45) and its first active insurer."""
+    from oms_policy.models import InsuranceCompany, Region
+
+    region = Region.objects.get(code="45")
+    return region, InsuranceCompany.objects.filter(region=region, is_active=True).first()
+
+
+def citizen_request_build(*, user, region, birth_date: str = "1985-05-17", **fields):
+    """An unsaved PolicyRequest of `user`: the fields every bench request shares (the unified policy
+    and its number, the name as the account holds it, a woman of `birth_date`, `region`) and `fields`."""
+    from oms_policy.models import PolicyRequest
+
+    return PolicyRequest(
+        applicant=user,
+        current_policy_kind="unified",
+        current_policy_number=BENCH_POLICY_NUMBER,
+        last_name=user.last_name,
+        first_name=user.first_name,
+        patronymic=user.patronymic,
+        sex="female",
+        birth_date=birth_date,
+        region=region,
+        **fields,
+    )
 
 
 def requests_create(*, user, count: int, detailed: bool) -> int | None:
@@ -84,13 +127,12 @@ def requests_create(*, user, count: int, detailed: bool) -> int | None:
     from documents.constants import DocumentStatus
     from documents.models import Document
     from oms_policy.constants import ActorRole, ChangeKind, DocumentSlot, RequestStatus
-    from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region, StatusChange
+    from oms_policy.models import Policy, PolicyRequest, StatusChange
     from oms_policy.numbers import request_number_generate
 
-    region = Region.objects.get(code="45")
-    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
+    region, company = bench_region()
     Policy.objects.create(
-        holder=user, enp="8451999122899990", insurance_company=company, region=region, issued_on="2020-03-01"
+        holder=user, enp=BENCH_POLICY_NUMBER, insurance_company=company, region=region, issued_on="2020-03-01"
     )
     finals = [RequestStatus.POLICY_ISSUED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED]
     kinds = [ChangeKind.RENEWAL, ChangeKind.DATA_CORRECTION, ChangeKind.SMO_CHANGE]
@@ -105,19 +147,12 @@ def requests_create(*, user, count: int, detailed: bool) -> int | None:
             status = finals[index % len(finals)]
         submitted = status != RequestStatus.DRAFT
         rows.append(
-            PolicyRequest(
-                applicant=user,
+            citizen_request_build(
+                user=user,
+                region=region,
                 number=request_number_generate() if submitted else None,
                 status=status,
                 change_kind=ChangeKind.RENEWAL if index == 0 else kinds[index % len(kinds)],
-                current_policy_kind="unified",
-                current_policy_number="8451999122899990",
-                last_name=user.last_name,
-                first_name=user.first_name,
-                patronymic=user.patronymic,
-                sex="female",
-                birth_date="1985-05-17",
-                region=region,
                 new_insurance_company=company,
                 submitted_at=now - timedelta(days=index) if submitted else None,
                 decided_at=now - timedelta(days=index) if status in finals else None,
@@ -194,7 +229,6 @@ def policy_and_chat_create(*, user) -> None:
 
     from accounts.models import User
     from oms_policy.constants import ChangeKind, RequestStatus
-    from oms_policy.models import InsuranceCompany, PolicyRequest, Region
     from oms_policy.numbers import request_number_generate
     from oms_policy.policy_services import policy_issue
     from support.constants import AuthorRole
@@ -202,26 +236,19 @@ def policy_and_chat_create(*, user) -> None:
     from support.services import conversation_open
 
     now = timezone.now()
-    region = Region.objects.get(code="45")
-    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
-    approved = PolicyRequest.objects.create(
-        applicant=user,
+    region, company = bench_region()
+    approved = citizen_request_build(
+        user=user,
+        region=region,
         number=request_number_generate(),
         status=RequestStatus.APPROVED,
         change_kind=ChangeKind.SMO_CHANGE,
-        current_policy_kind="unified",
-        current_policy_number="8451999122899990",
-        last_name=user.last_name,
-        first_name=user.first_name,
-        patronymic=user.patronymic,
-        sex="female",
-        birth_date="1985-05-17",
-        region=region,
         new_insurance_company=company,
         smo_change_reason="residence",
         submitted_at=now - timedelta(days=3),
         decided_at=now - timedelta(days=1),
     )
+    approved.save(force_insert=True)  # as objects.create() saves
     policy_issue(request_id=approved.pk)
     operator = User.objects.create(
         email=f"operator-{secrets.token_hex(4)}@bench.invalid", first_name="Ольга", is_staff=True, password="!"
@@ -276,50 +303,38 @@ def submission_drafts_create(*, count: int) -> list[dict]:
     from django.middleware.csrf import _get_new_csrf_string
     from django.utils import timezone
 
-    from accounts.constants import IdentityLevel
     from accounts.middleware import SESSION_LOGIN_AT_KEY, SESSION_REFRESHED_AT_KEY
     from accounts.models import User
     from documents.constants import DocumentStatus
     from documents.models import Document
     from oms_policy.constants import ChangeKind, RequestStatus
-    from oms_policy.models import InsuranceCompany, Policy, PolicyRequest, Region
+    from oms_policy.models import Policy, PolicyRequest
     from oms_policy.services import policy_request_document_slots
 
     tag = secrets.token_hex(4)
     now = timezone.now()
-    region = Region.objects.get(code="45")
-    company = InsuranceCompany.objects.filter(region=region, is_active=True).first()
-    users = []
-    for index in range(count):
-        user = User(
+    region, company = bench_region()
+    users = User.objects.bulk_create(
+        citizen_build(
             email=f"submit-{tag}-{index}@bench.invalid",
             last_name="Петрова",
             first_name="Мария",
             patronymic="Ивановна",
-            identity_level=IdentityLevel.CONFIRMED,
-            email_confirmed_at=now,
-            identity_confirmed_at=now,
+            now=now,
         )
-        user.set_unusable_password()
-        users.append(user)
-    users = User.objects.bulk_create(users)
+        for index in range(count)
+    )
     Policy.objects.bulk_create(
-        Policy(holder=user, enp="8451999122899990", insurance_company=company, region=region, issued_on="2020-03-01")
+        Policy(holder=user, enp=BENCH_POLICY_NUMBER, insurance_company=company, region=region, issued_on="2020-03-01")
         for user in users
     )
     drafts = PolicyRequest.objects.bulk_create(
-        PolicyRequest(
-            applicant=user,
+        citizen_request_build(
+            user=user,
+            region=region,
+            birth_date="1990-02-03",
             status=RequestStatus.DRAFT,
             change_kind=ChangeKind.RENEWAL,
-            current_policy_kind="unified",
-            current_policy_number="8451999122899990",
-            last_name=user.last_name,
-            first_name=user.first_name,
-            patronymic=user.patronymic,
-            sex="female",
-            birth_date="1990-02-03",
-            region=region,
             draft_step=5,  # the citizen has reached the check page («Проверьте и отправьте»)
         )
         for user in users

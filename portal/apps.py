@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core.signals import setting_changed
+from django.db.backends.signals import connection_created
 
 
 def _fragments_clear(**kwargs) -> None:
@@ -15,4 +16,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Портал"
 
     def ready(self) -> None:
+        from portal.sqlite import sqlite_functions_register
+
         setting_changed.connect(_fragments_clear, dispatch_uid="portal-fragments-clear")
+        connection_created.connect(sqlite_functions_register, dispatch_uid="portal.sqlite_functions_register")

@@ -1,23 +1,22 @@
-"""Proving a phone or a mailbox, and changing them: codes by SMS, signed links by e-mail.
+"""Proving a phone or a mailbox, and changing them: codes by SMS (accounts.contact.codes), signed links by e-mail.
 
 Shared by registration (accounts.registration.services) and by the change of phone or e-mail.
-Codes are stored only as a keyed hash (HMAC-SHA256 with SECRET_KEY): a six-digit code under a plain
-hash would be reversed by trying all million values. E-mail links are signed (django.core.signing)
-and point at a ContactConfirmation row, whose `confirmed_at` makes each link single-use.
+E-mail links are signed (django.core.signing) and point at a ContactConfirmation row, whose
+`confirmed_at` makes each link single-use.
 
 A change of contact (NIST 800-63B §6.1.2.3, «changing the phone or e-mail needs the password and
 a second factor, and the old contact is told»): the view checks the password and the second factor
 (accounts.security.second_factor), then `contact_change_start` sends a code / link to the NEW contact; only
-when that is confirmed does the change take effect, and the OLD contact is told.
+when that is confirmed does the change take effect, and the OLD contact is told. Staff's change
+from the admin is accounts.contact.staff; every change, the citizen's or staff's, ends in
+contact_change_finish (level, audit row, the old contact told).
 """
 
 from __future__ import annotations
 
-import hmac
 import math
 import secrets
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -28,39 +27,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.models import AuditEvent, ContactConfirmation, User, otp_code_hash
+from accounts.contact.codes import code_check, contact_code_generate, contact_code_hash, contact_code_matches
+from accounts.models import AuditEvent, ContactConfirmation, User
 from accounts.security.second_factor import ResendTooSoon
 from accounts.security.sms_limits import sms_owner_notice_allowed, sms_send_allowed
-from accounts.services import audit_record, mask_phone, request_ip
+from accounts.services import audit_record, mask_phone, request_ip, sms_code_send
 from common.counters import counter_hit
 
 Channel = ContactConfirmation.Channel
 Purpose = ContactConfirmation.Purpose
 
 _LINK_SALT = "accounts.contact_services.email-link"
-
-
-# --- codes ---------------------------------------------------------------------------------------
-
-
-def contact_code_generate() -> str:
-    """Six random digits from the OS's CSPRNG."""
-    return f"{secrets.randbelow(10**6):06d}"
-
-
-def contact_code_hash(*, purpose: str, target: str, code: str) -> str:
-    """Keyed hash of a code, bound to what it proves, so one code never confirms anything else."""
-    return otp_code_hash(device_key=f"contact:{purpose}:{target}", code=code)
-
-
-def contact_code_matches(*, purpose: str, target: str, code: str, code_hash: str) -> bool:
-    code = "".join((code or "").split())
-    if not code_hash or not code:
-        return False
-    return hmac.compare_digest(contact_code_hash(purpose=purpose, target=target, code=code), code_hash)
 
 
 def mask_email(email: str) -> str:
@@ -164,15 +143,8 @@ def email_link_confirm(*, token: str, request: HttpRequest | None) -> ContactCon
             identity_level_refresh(user=user)
         else:
             old_email = user.email
-            contact_taken_check(user=user, channel=Channel.EMAIL, value=confirmation.target)
-            user.email = confirmation.target
-            user.email_confirmed_at = now
-            try:
-                with transaction.atomic():
-                    user.save(update_fields=["email", "email_confirmed_at"])
-            except IntegrityError:
-                raise _contact_taken_error(Channel.EMAIL) from None
-            _contact_changed(
+            contact_replace(user=user, channel=Channel.EMAIL, value=confirmation.target, now=now)
+            contact_change_finish(
                 user=user,
                 channel=Channel.EMAIL,
                 old=old_email,
@@ -223,15 +195,13 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
     sent to nobody — the page the person sees is the same, so the change form cannot be used to find
     out whose number or address is registered. Raises SmsRateLimited (phone) before sending anything.
     """
-    from notifications.services import notify
-
     now = timezone.now()
     if channel == Channel.PHONE:
         sms_send_allowed(phone=target, ip_address=request_ip(request))
         taken_by = User.objects.filter(phone=target).exclude(pk=user.pk).first()
         code = contact_code_generate()
         with transaction.atomic():
-            _expire_pending(user=user, channel=channel)
+            contact_change_pending_expire(user=user, channel=channel)
             confirmation = ContactConfirmation.objects.create(
                 user=user,
                 channel=Channel.PHONE,
@@ -242,23 +212,13 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
                 expires_at=now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS),
             )
             if taken_by is None:
-                notify(
-                    user=user,
-                    event="contact_change_code",
-                    context={"code": code},
-                    dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
-                    inbox=False,
-                    email=False,
-                    sms=True,
-                    phone_to=target,
-                    sensitive=True,
-                )
+                _change_code_send(user=user, confirmation=confirmation, code=code)
             else:
                 contact_owner_tell_attempt(owner=taken_by, channel=channel, key=f"contact:{confirmation.pk}")
         return confirmation
     taken_by = User.objects.filter(email=target).exclude(pk=user.pk).first()
     with transaction.atomic():
-        _expire_pending(user=user, channel=channel)
+        contact_change_pending_expire(user=user, channel=channel)
         if taken_by is None:
             return email_link_send(
                 user=user, purpose=Purpose.CONTACT_CHANGE, email=target, event="contact_change_email"
@@ -275,7 +235,8 @@ def contact_change_start(*, user: User, channel: str, target: str, request: Http
     return confirmation
 
 
-def _expire_pending(*, user: User, channel: str) -> None:
+def contact_change_pending_expire(*, user: User, channel: str) -> None:
+    """The user's unconfirmed changes of `channel` stop working: their codes and links are dead."""
     now = timezone.now()
     ContactConfirmation.objects.filter(
         user=user, channel=channel, purpose=Purpose.CONTACT_CHANGE, confirmed_at=None, expires_at__gt=now
@@ -330,8 +291,6 @@ def _pending_phone_change_locked(*, user: User, confirmation_id: int) -> Contact
 
 def contact_change_code_resend(*, user: User, confirmation_id: int, request: HttpRequest | None) -> ContactConfirmation:
     """A new code to the new phone, at most once a minute; wrong tries so far are kept (not reset)."""
-    from notifications.services import notify
-
     with transaction.atomic():
         confirmation = _pending_phone_change_locked(user=user, confirmation_id=confirmation_id)
         now = timezone.now()
@@ -351,18 +310,19 @@ def contact_change_code_resend(*, user: User, confirmation_id: int, request: Htt
         confirmation.expires_at = now + timedelta(seconds=settings.SMS_CODE_VALID_SECONDS)
         confirmation.save(update_fields=["code_hash", "sent_at", "expires_at", "failed_attempts"])
         if not taken:
-            notify(
-                user=user,
-                event="contact_change_code",
-                context={"code": code},
-                dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
-                inbox=False,
-                email=False,
-                sms=True,
-                phone_to=confirmation.target,
-                sensitive=True,
-            )
+            _change_code_send(user=user, confirmation=confirmation, code=code)
     return confirmation
+
+
+def _change_code_send(*, user: User, confirmation: ContactConfirmation, code: str) -> None:
+    """The code to the new phone; each send its own outbox row (a resend is a new message)."""
+    sms_code_send(
+        user=user,
+        event="contact_change_code",
+        code=code,
+        dedupe_key=f"contact_change_code:{confirmation.pk}:{secrets.token_hex(4)}",
+        phone=confirmation.target,
+    )
 
 
 def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str, request: HttpRequest | None) -> User:
@@ -399,16 +359,15 @@ def contact_change_phone_confirm(*, user: User, confirmation_id: int, code: str,
 
 
 def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, request: HttpRequest | None) -> User:
+    """Put the proved number in place of the old one; "phone_taken" (everything rolled back by the
+    caller's transaction) when another account holds it, also when it got it after the check."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    contact_taken_check(user=user, channel=Channel.PHONE, value=confirmation.target)
     old_phone = user.phone.as_e164 if user.phone else ""
+    contact_replace(user=user, channel=Channel.PHONE, value=confirmation.target, now=now)
     confirmation.confirmed_at = now
     confirmation.code_hash = ""
     confirmation.save(update_fields=["confirmed_at", "code_hash"])
-    user.phone = confirmation.target
-    user.phone_confirmed_at = now
-    user.save(update_fields=["phone", "phone_confirmed_at"])
-    _contact_changed(
+    contact_change_finish(
         user=user,
         channel=Channel.PHONE,
         old=old_phone,
@@ -420,7 +379,7 @@ def _phone_replace(*, user: User, confirmation: ContactConfirmation, now, reques
     return user
 
 
-# --- the same change made by staff in the admin ----------------------------------------------------
+# --- what every change of contact does once it is proved (the citizen's and staff's) -------------
 
 
 def _contact_taken_error(channel: str) -> ValidationError:
@@ -440,71 +399,25 @@ def contact_taken_check(*, user: User, channel: str, value: str) -> None:
         raise _contact_taken_error(channel)
 
 
-def contact_change_by_staff(*, user: User, channel: str, value: str, actor: User, request: HttpRequest | None) -> User:
-    """A staff member replaces a citizen's phone (E.164) or e-mail from the admin.
+def contact_replace(*, user: User, channel: str, value: str, now: datetime) -> None:
+    """Put `value` in place of the user's phone / e-mail, confirmed at `now`.
 
-    Before: `actor` holds accounts.change_user (the admin checked it) and checked who is asking by
-    the support procedure — that stands in for the code or link the citizen's own change proves the
-    contact with, so the new contact counts as confirmed. The same effects as that change once it
-    takes effect: the contact is unique (ValidationError "phone_taken" / "email_taken"), the
-    citizen's own unfinished changes of this channel stop working (their code or link would undo
-    this one), the level is refreshed, the OLD contact and the inbox are told, the change is audited
-    (CONTACT_CHANGED, actor = the staff member, masked values). The NEW contact is told as well:
-    unlike the citizen's own change, the portal has sent it nothing yet. Removing the phone is not
-    a change this makes (a ValidationError "phone_required"). Returns the saved user; a value equal
-    to the current one changes nothing.
+    Before: the caller holds the user row locked and has proved `value` (or staff vouched for it).
+    Raises ValidationError ("phone_taken" / "email_taken") when another account holds it, also
+    when it was taken between the check and the save (the unique index answers the race).
     """
-    is_phone = channel == Channel.PHONE
-    value = value if is_phone else (value or "").lower()
-    if not value:
-        raise ValidationError(
-            _("Номер телефона нельзя удалить: укажите новый номер.")
-            if is_phone
-            else _("Укажите адрес e-mail: это логин и адрес для уведомлений."),
-            code="phone_required" if is_phone else "email_required",
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        old = (user.phone.as_e164 if user.phone else "") if is_phone else user.email
-        if old == value:
-            return user
-        contact_taken_check(user=user, channel=channel, value=value)
-        _expire_pending(user=user, channel=channel)
-        field = "phone" if is_phone else "email"
-        setattr(user, field, value)
-        setattr(user, f"{field}_confirmed_at", now)
-        try:
-            with transaction.atomic():
-                user.save(update_fields=[field, f"{field}_confirmed_at"])
-        except IntegrityError:
-            raise _contact_taken_error(channel) from None
-        event = _contact_changed(
-            user=user, channel=channel, old=old, new=value, dedupe_key=None, actor=actor, request=request
-        )
-        _contact_set_by_staff_tell_new(user=user, channel=channel, new=value, key=f"audit-{event.pk}")
-    return user
+    contact_taken_check(user=user, channel=channel, value=value)
+    field = "phone" if channel == Channel.PHONE else "email"
+    setattr(user, field, value)
+    setattr(user, f"{field}_confirmed_at", now)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[field, f"{field}_confirmed_at"])
+    except IntegrityError:
+        raise _contact_taken_error(channel) from None
 
 
-def _contact_set_by_staff_tell_new(*, user: User, channel: str, new: str, key: str) -> None:
-    """Tell the NEW phone / mailbox that staff put it on the account (so a wrong one is noticed)."""
-    from notifications.services import notify
-
-    is_phone = channel == Channel.PHONE
-    notify(
-        user=user,
-        event="contact_set_by_staff",
-        context={"channel": channel},
-        dedupe_key=f"contact_set_by_staff:{key}",
-        inbox=False,
-        sms=is_phone,
-        email=not is_phone,
-        phone_to=new if is_phone else None,
-        email_to=None if is_phone else new,
-    )
-
-
-def _contact_changed(
+def contact_change_finish(
     *,
     user: User,
     channel: str,
@@ -541,39 +454,6 @@ def _confirmation_count_failure(confirmation: ContactConfirmation) -> int:
     confirmation.failed_attempts += 1
     confirmation.save(update_fields=["failed_attempts"])
     return confirmation.failed_attempts
-
-
-def code_check(*, failed_attempts: int, expires_at, matches: bool, on_failure: Callable[[], int]) -> None:
-    """The rules every SMS code here follows; raises ValidationError, or returns when the code is right.
-
-    The order matters: a code with its tries used up is refused before it is even compared, so the
-    sixth try fails even with the right code; an expired code is refused without counting a try.
-    `on_failure` counts one wrong try and returns the count so far.
-    """
-    limit = settings.SMS_CODE_MAX_FAILURES
-    if failed_attempts >= limit:
-        raise ValidationError(
-            ngettext(
-                "Код больше не действует: была %(limit)d неверная попытка. Запросите новый код.",
-                "Код больше не действует: было %(limit)d неверных попыток. Запросите новый код.",
-                limit,
-            )
-            % {"limit": limit},
-            code="too_many",
-        )
-    if timezone.now() >= expires_at:
-        raise ValidationError(_("Срок действия кода истёк. Запросите новый код."), code="expired")
-    if not matches:
-        left = limit - on_failure()
-        if left <= 0:
-            raise ValidationError(_("Неверный код. Попытки закончились — запросите новый код."), code="too_many")
-        # The same text as the login pages: «Осталась 1 попытка», «Осталось попыток: 4». Its Russian
-        # plural forms (and those of every ngettext here) are in locale/ru/LC_MESSAGES/django.po.
-        raise ValidationError(
-            ngettext("Неверный код. Осталась %(left)d попытка.", "Неверный код. Осталось попыток: %(left)d.", left)
-            % {"left": left},
-            code="invalid",
-        )
 
 
 def _contact_changed_tell_old(*, user: User, channel: str, old: str, new: str, dedupe_key: str, by_staff: bool) -> None:

@@ -32,14 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AuditEventKind, IdentityLevel
+from accounts.contact.codes import code_check, contact_code_generate, contact_code_hash, contact_code_matches
 from accounts.contact.services import (
     Channel,
     Purpose,
     ResendTooSoon,
-    code_check,
-    contact_code_generate,
-    contact_code_hash,
-    contact_code_matches,
     contact_owner_tell_attempt,
     email_link_send,
     mask_email,
@@ -47,7 +44,7 @@ from accounts.contact.services import (
 from accounts.language.services import user_language_from_request
 from accounts.models import ContactConfirmation, User
 from accounts.security.sms_limits import sms_send_allowed
-from accounts.services import audit_record, mask_phone, request_ip
+from accounts.services import audit_record, mask_phone, request_ip, sms_code_send
 
 SESSION_PENDING = "registration_pending"
 SESSION_DONE = "registration_done"
@@ -141,19 +138,7 @@ def registration_start(
 
 
 def _code_send(*, phone: str, code: str, key: str) -> None:
-    from notifications.services import notify
-
-    notify(
-        user=None,
-        event="registration_code",
-        context={"code": code},
-        dedupe_key=f"registration_code:{key}",
-        inbox=False,
-        email=False,
-        sms=True,
-        phone_to=phone,
-        sensitive=True,
-    )
+    sms_code_send(user=None, event="registration_code", code=code, dedupe_key=f"registration_code:{key}", phone=phone)
 
 
 def registration_code_resend(*, request: HttpRequest) -> dict[str, Any]:

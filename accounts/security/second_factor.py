@@ -32,7 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.constants import AuditEventKind
 from accounts.models import BackupCode, BackupCodeDevice, SmsDevice, User, otp_code_hash
 from accounts.security.sms_limits import SmsPurpose, SmsRateLimited, sms_send_allowed
-from accounts.services import audit_record, request_ip
+from accounts.services import audit_record, request_ip, sms_code_send
 from common.counters import counter_hit
 
 __all__ = [
@@ -196,8 +196,6 @@ def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
     again only when that code expired or was spent by wrong tries. Schedules the SMS delivery
     (notifications outbox, sensitive: the body is erased once sent).
     """
-    from notifications.services import notify
-
     locked_until = second_factor_locked_until(user=user)
     if locked_until is not None:
         raise SecondFactorLocked(locked_until)
@@ -216,15 +214,8 @@ def second_factor_send_sms(*, user: User, request: HttpRequest | None) -> None:
         if code_spent:
             device.failure_count = 0
         code = device.generate_token(length=6, valid_secs=settings.SMS_CODE_VALID_SECONDS)
-        notify(
-            user=user,
-            event="login_code",
-            context={"code": code},
-            dedupe_key=f"login_code:{device.pk}:{secrets.token_hex(8)}",
-            inbox=False,
-            email=False,
-            sms=True,
-            sensitive=True,
+        sms_code_send(
+            user=user, event="login_code", code=code, dedupe_key=f"login_code:{device.pk}:{secrets.token_hex(8)}"
         )
 
 

@@ -127,7 +127,7 @@ class StaffUserChangeForm(forms.ModelForm):
 
     The phone, the e-mail and the SNILS are form fields only, never written onto the row by the
     form: UserAdmin.save_model hands them to the services the citizen's own changes go through
-    (accounts.contact.services.contact_change_by_staff, accounts.verification.services.
+    (accounts.contact.staff.contact_change_by_staff, accounts.verification.services.
     snils_change_by_staff), which audit the change and tell the citizen. Here they are checked for
     shape and for another account holding them, so the error stands next to the field.
     """

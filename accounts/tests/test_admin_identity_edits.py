@@ -276,7 +276,7 @@ def test_a_value_taken_between_the_form_and_the_save_is_refused_and_nothing_is_k
 
 
 def test_the_citizens_own_change_still_audits_the_citizen_as_actor(person, django_capture_on_commit_callbacks):
-    """The shared _contact_changed: without staff, no «source» and the citizen's own wording."""
+    """The shared contact_change_finish: without staff, no «source» and the citizen's own wording."""
     from accounts.contact.services import _phone_replace
 
     confirmation = ContactConfirmation.objects.create(

@@ -263,3 +263,58 @@ def test_the_contact_change_pages_live_in_accounts_contact_at_their_old_addresse
 
     assert reverse(f"accounts:{name}") == path
     assert resolve(path).func.__module__ == "accounts.contact.views"
+
+
+@pytest.mark.parametrize("taken", ["before_the_click", "between_the_check_and_the_save"])
+def test_an_email_taken_after_the_link_was_sent_is_refused_and_nothing_changes(
+    taken, person, monkeypatch, django_capture_on_commit_callbacks
+):
+    """contact_replace: the taken check, and the unique index when another account wins the race."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.contact import services as contact_services
+    from notifications.models import OutboundMessage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_services.contact_change_start(user=person, channel="email", target="new@example.ru", request=None)
+    token = re.search(r"/accounts/register/email/(\S+)/", mail.outbox[-1].body).group(1)
+    CitizenFactory(email="new@example.ru")
+    if taken == "between_the_check_and_the_save":
+        monkeypatch.setattr(contact_services, "contact_taken_check", lambda **kwargs: None)
+
+    with pytest.raises(ValidationError) as refused:
+        contact_services.email_link_confirm(token=token, request=None)
+
+    assert refused.value.code == "email_taken"
+    person.refresh_from_db()
+    assert (person.email, ContactConfirmation.objects.get(user=person).confirmed_at) == ("anna@example.ru", None)
+    assert not AuditEvent.objects.filter(kind=AuditEventKind.CONTACT_CHANGED).exists()
+    assert not OutboundMessage.objects.filter(event="contact_changed").exists()
+
+
+@pytest.mark.parametrize("taken", ["before_the_code_is_typed", "between_the_check_and_the_save"])
+def test_a_phone_taken_after_the_code_was_sent_is_refused_next_to_the_field_and_nothing_changes(
+    taken, client, post, person, sms_outbox, monkeypatch
+):
+    """_phone_replace uses contact_replace: the unique index's answer to a race is "phone_taken", not a 500."""
+    from accounts.contact import services as contact_services
+    from notifications.models import OutboundMessage
+
+    client.force_login(person)
+    start(client, post)
+    post(reverse("accounts:contact-change-verify"), {"token": code_from(sms_outbox, LOGIN_CODE, OLD_PHONE)})
+    new_code = code_from(sms_outbox, CHANGE_CODE, NEW_PHONE)
+    CitizenFactory(phone=NEW_PHONE)
+    if taken == "between_the_check_and_the_save":
+        monkeypatch.setattr(contact_services, "contact_taken_check", lambda **kwargs: None)
+
+    response = post(reverse("accounts:contact-change-code"), {"code": new_code})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"code": ["Этот номер уже указан в другой учётной записи."]}
+    person.refresh_from_db()
+    confirmation = ContactConfirmation.objects.get(user=person, purpose="contact_change")
+    assert (person.phone.as_e164, confirmation.confirmed_at, confirmation.failed_attempts) == (OLD_PHONE, None, 0)
+    assert confirmation.code_hash != ""
+    assert not AuditEvent.objects.filter(kind=AuditEventKind.CONTACT_CHANGED).exists()
+    assert not OutboundMessage.objects.filter(event="contact_changed").exists()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.constants import AuditEventKind, IdentityLevel
-from accounts.contact.services import code_check
+from accounts.contact.codes import code_check
 from accounts.models import AuditEvent, ContactConfirmation, User
 from accounts.tests.factories import CitizenFactory
 from notifications.models import OutboundMessage

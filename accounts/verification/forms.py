@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -40,6 +42,26 @@ def _add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _digits_field(
+    *,
+    label: str | Promise,
+    help_text: str | Promise,
+    max_length: int,
+    validator: Callable[[str], None],
+    required: str | Promise,
+) -> forms.CharField:
+    """A document number typed as digits, spaces and hyphens allowed: the numeric keyboard, no
+    autocomplete, `validator` for the shape and `required` as the message for an empty field."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=max_length,
+        validators=[validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": required},
+    )
+
+
 class IdentityVerificationForm(forms.Form):
     video = forms.FileField(
         label=_("Видео с паспортом"),
@@ -52,21 +74,19 @@ class IdentityVerificationForm(forms.Form):
         },
     )
     video_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    passport_series = forms.CharField(
+    passport_series = _digits_field(
         label=_("Серия паспорта"),
         help_text=_("4 цифры, например 45 10."),
         max_length=6,
-        validators=[validate_passport_series],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": _("Укажите серию паспорта.")},
+        validator=validate_passport_series,
+        required=_("Укажите серию паспорта."),
     )
-    passport_number = forms.CharField(
+    passport_number = _digits_field(
         label=_("Номер паспорта"),
         help_text=_("6 цифр."),
         max_length=8,
-        validators=[validate_passport_number],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": _("Укажите номер паспорта.")},
+        validator=validate_passport_number,
+        required=_("Укажите номер паспорта."),
     )
     passport_issued_at = forms.DateField(
         label=_("Дата выдачи паспорта"),
@@ -78,21 +98,19 @@ class IdentityVerificationForm(forms.Form):
             "invalid": _("Введите дату в виде ДД.ММ.ГГГГ, например 15.03.2015."),
         },
     )
-    passport_division_code = forms.CharField(
+    passport_division_code = _digits_field(
         label=_("Код подразделения"),
         help_text=_("6 цифр в виде 770-001."),
         max_length=9,
-        validators=[validate_division_code],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": _("Укажите код подразделения.")},
+        validator=validate_division_code,
+        required=_("Укажите код подразделения."),
     )
-    snils = forms.CharField(
+    snils = _digits_field(
         label=_("СНИЛС"),
         help_text=_("11 цифр, например 112-233-445 95."),
         max_length=16,
-        validators=[validate_snils],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": _("Укажите СНИЛС.")},
+        validator=validate_snils,
+        required=_("Укажите СНИЛС."),
     )
 
     def __init__(self, *args, user: User, oversized_uploads: set[str] | frozenset[str] = frozenset(), **kwargs) -> None:

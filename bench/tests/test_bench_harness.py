@@ -9,6 +9,8 @@ from django.test import Client
 from django.urls import clear_url_caches
 
 from bench.dataset import (
+    BENCH_POLICY_NUMBER,
+    policy_and_chat_create,
     queue_fill,
     requests_create,
     reviewers_create,
@@ -67,6 +69,32 @@ def test_bench_session_logs_the_citizen_in_without_the_second_factor(citizen, se
     assert len(detail.context["changes"]) == 10
     assert citizen.policy_requests.count() == 20
     assert detail.context["policy_request"].documents.count() == 6
+
+
+@pytest.mark.django_db
+def test_every_bench_request_carries_the_citizens_name_policy_and_region(citizen):
+    """requests_create, policy_and_chat_create and submission_drafts_create share one builder."""
+    from oms_policy.models import PolicyRequest
+
+    requests_create(user=citizen, count=4, detailed=False)
+    policy_and_chat_create(user=citizen)
+    submission_drafts_create(count=2)
+    shared = ("current_policy_kind", "current_policy_number", "sex", "region__code", "last_name", "first_name")
+    rows = list(PolicyRequest.objects.order_by("pk").values_list(*shared, "birth_date", "status", "applicant_id"))
+    assert len(rows) == 4 + 1 + 2
+    assert {row[:4] for row in rows} == {("unified", BENCH_POLICY_NUMBER, "female", "45")}
+    citizens, approved, drafts = rows[:4], rows[4], rows[5:]
+    assert {(row[4], row[5], str(row[6]), row[8]) for row in citizens} == {
+        ("Иванова", "Анна", "1985-05-17", citizen.pk)
+    }
+    assert (approved[4], approved[5], str(approved[6]), approved[7]) == (
+        "Иванова",
+        "Анна",
+        "1985-05-17",
+        "policy_issued",
+    )
+    assert {(row[4], row[5], str(row[6]), row[7]) for row in drafts} == {("Петрова", "Мария", "1990-02-03", "draft")}
+    assert len({row[8] for row in drafts}) == 2  # each draft is its own citizen's
 
 
 def test_wrk_output_parsed():

@@ -93,6 +93,34 @@ def test_accounts_packages_name_files_by_what_they_hold():
     assert repeated == []
 
 
+def test_the_staff_change_of_contact_has_its_own_module():
+    """contact/services.py is the citizen's flow; staff's change from the admin is contact/staff.py."""
+    import accounts.admin
+    from accounts.contact import services, staff
+
+    assert accounts.admin.contact_change_by_staff is staff.contact_change_by_staff
+    assert not hasattr(services, "contact_change_by_staff")
+
+
+_CODE_HELPERS = {"contact_code_generate", "contact_code_hash", "contact_code_matches", "code_check"}
+
+
+def test_the_sms_code_helpers_have_their_own_module():
+    """The code helpers (registration's and the change of phone's) live in contact/codes.py, and
+    every importer, function-local imports and tests included, takes them from there."""
+    from accounts.contact import codes
+
+    assert {name for name in _CODE_HELPERS if getattr(codes, name).__module__ == codes.__name__} == _CODE_HELPERS
+    offenders = []
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "accounts.contact.services":
+                    names = {alias.name for alias in node.names} & _CODE_HELPERS
+                    offenders += [f"{path.relative_to(ROOT)} imports {name}" for name in sorted(names)]
+    assert offenders == []
+
+
 _WRITES = {"save", "create", "update", "delete", "bulk_create", "get_or_create", "update_or_create"}
 
 
