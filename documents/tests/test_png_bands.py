@@ -268,3 +268,57 @@ def test_the_clean_copy_is_read_from_the_file_without_metadata_or_trailing_bytes
     assert b"".join(bytes(chunk) for chunk in _Parts(parts).chunks()) == picture
     assert _Parts(parts).read() == picture
     assert png_rebuild(io.BytesIO(data[:-40])) is None  # no IEND
+
+
+# --- 16-bit grey: scaled to 8 bits, not clipped ----------------------------------------------------
+
+
+def _text_after_pixels(data: bytes) -> bytes:
+    """The PNG with a text chunk between its pixels and IEND: png_layout says None, it is decoded whole."""
+    return data[:-12] + _chunk(b"tEXt", b"Comment\x00scanned") + data[-12:]
+
+
+def _sixteen_bit_grey(grey: Image.Image, *, seed: int) -> Image.Image:
+    """`grey` as a 16-bit scanner writes it: each level in the high byte, sensor detail in the low one."""
+    samples = bytearray(grey.width * grey.height * 2)  # I;16 holds each sample little-endian
+    samples[0::2] = random.Random(seed).randbytes(grey.width * grey.height)
+    samples[1::2] = grey.tobytes()
+    return Image.frombytes("I;16", grey.size, bytes(samples))
+
+
+def _well_exposed_grey_scan() -> tuple[bytes, bytes]:
+    """One document-like page saved as 8-bit grey and as 16-bit grey (the same picture)."""
+    grey = _page((1241, 1755), seed=16).convert("L")
+    return _png(grey), _png(_sixteen_bit_grey(grey, seed=16))
+
+
+@pytest.mark.parametrize("decode", ["bands", "whole"])
+def test_a_16_bit_grey_scan_gets_the_verdict_of_the_same_picture_at_8_bits(decode):
+    eight, sixteen = _well_exposed_grey_scan()
+    if decode == "whole":
+        eight, sixteen = _text_after_pixels(eight), _text_after_pixels(sixteen)
+    assert (png_layout(io.BytesIO(sixteen)) is None) == (decode == "whole")
+    with Image.open(io.BytesIO(sixteen)) as image:
+        assert image.mode == "I;16"
+
+    expected, _clean = image_check(io.BytesIO(eight), "image/png")
+    outcome, _clean = image_check(io.BytesIO(sixteen), "image/png")
+
+    assert expected.verdict == "readable"
+    assert outcome.verdict == expected.verdict  # not «засвечен»: the levels are scaled, not clipped
+    figures, reference = outcome.metrics, expected.metrics
+    assert (figures["width"], figures["height"]) == (reference["width"], reference["height"])
+    assert abs(figures["mean"] - reference["mean"]) <= 1.0
+    assert abs(figures["spread"] - reference["spread"]) <= 1.0
+    assert abs(figures["sharpness"] - reference["sharpness"]) <= 0.05 * reference["sharpness"]
+
+
+def test_a_16_bit_grey_scan_decoded_whole_keeps_its_levels_for_the_clean_copy_and_preview():
+    eight, sixteen = _well_exposed_grey_scan()
+    with Image.open(io.BytesIO(eight)) as image:
+        expected = image.convert("L").tobytes()
+
+    decoded = scan.image_decode(io.BytesIO(sixteen), "image/png")
+
+    assert decoded.mode == "L"
+    assert decoded.tobytes() == expected
