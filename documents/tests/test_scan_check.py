@@ -145,6 +145,20 @@ def test_a_file_that_only_the_full_decode_finds_corrupt_is_failed_and_deleted(up
     assert stored_files(settings) == []
 
 
+def test_a_16_bit_grey_png_scan_passes_like_its_8_bit_copy(upload):
+    from documents.tests.test_png_bands import _well_exposed_grey_scan
+
+    _eight, sixteen = _well_exposed_grey_scan()  # a scanner's 16-bit grey page (Pillow's mode I;16)
+    upload(SimpleUploadedFile("scan.png", sixteen))
+
+    document = Document.objects.get()
+    assert (document.status, document.verdict_code, document.verdict) == (
+        DocumentStatus.PASSED,
+        Verdict.READABLE,
+        "Скан читается",
+    )
+
+
 # --- antivirus: a fake clamd on a local socket ----------------------------------------------------
 
 
