@@ -31,7 +31,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from documents.constants import Verdict
 from documents.inspection import image_open, strict_decoding
-from documents.png_bands import PngLayout, png_bands, png_layout
+from documents.png_bands import PngLayout, png_bands, png_layout, png_pixels_complete
 
 # Thresholds (grey levels 0..255 and the Laplacian's variance), from the sample scans.
 DARK_MEAN_BELOW = 60.0
@@ -457,10 +457,11 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     decoder still reads every coded byte, so a truncated or corrupt file fails as in a full decode,
     and 12 megapixels cost ~1 MB instead of 36 MB. A PNG has no reduced decode: it is decoded in
     bands of rows (png_greys_in_bands; an A4 page at 300 dpi costs ~12 MB instead of 35 MB), or
-    whole when its layout is unusual (png_layout says None). The clean copy is the file rebuilt
-    from its picture parts (jpeg_rebuild, png_rebuild); when the structure is unusual, the decoded
-    pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads from `file`: write
-    it before closing the file. Raises FileUnreadable.
+    whole when its layout is unusual (png_layout says None); either way a PNG whose pixel data ends
+    before its last row is refused (png_pixels_complete), not measured with zeros. The clean copy is
+    the file rebuilt from its picture parts (jpeg_rebuild, png_rebuild); when the structure is
+    unusual, the decoded pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads
+    from `file`: write it before closing the file. Raises FileUnreadable.
     """
     try:
         image = image_open(file, content_type)
@@ -481,6 +482,9 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
                 if content_type == "image/jpeg":
                     image.draft("L", _fitted(full_size, _SHARPNESS_SIDE))
                 image.load()
+                if content_type == "image/png" and not png_pixels_complete(file):
+                    # Pillow took the missing rows as zeros; the banded decode refuses them too.
+                    raise FileUnreadable("pixel data ends before the last row")
     except Exception as error:
         raise FileUnreadable(str(error)) from error
     if orientation in {5, 6, 7, 8}:  # turned a quarter: the upright picture's sides swap
