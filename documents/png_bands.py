@@ -129,9 +129,11 @@ def png_layout(file: IO[bytes]) -> PngLayout | None:
     None also for anything broken (no IEND, a chunk past the end): the whole decode then says why.
     """
     found = _png_chunks(file)
-    if found is None or not found.complete or found.pixels_split or found.animated:
-        return None  # animated: Pillow's frame handling decides what is shown
-    if found.metadata_after_pixels or len(found.header) < 13 or not found.pixel_chunks:
+    if found is None or not found.complete or len(found.header) < 13 or not found.pixel_chunks:
+        return None
+    # IDAT not in one run: Pillow stops at the first gap. Animated: Pillow's frame handling decides
+    # what is shown. Metadata after the pixels: it changes what the whole decode sees.
+    if found.pixels_split or found.animated or found.metadata_after_pixels:
         return None
     header = found.header
     width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
