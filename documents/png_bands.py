@@ -6,7 +6,10 @@ Pillow decodes a PNG whole: an A4 page at 300 dpi is 8.7 megapixels, held as RGB
 own: a band becomes a tiny zlib stream (stored, not compressed) of the previous band's last row, as
 it is after unfiltering (filter byte 0), followed by the band's own filtered rows; Pillow's PNG
 decoder (the "zip" decoder) unfilters and unpacks it, and the first row is dropped. The pixels are
-those of the whole decode, row for row (documents/tests/test_png_bands.py compares them).
+those of the whole decode, row for row (documents/tests/test_png_bands.py compares them), with one
+difference on purpose: pixel data that ends before the last row is an error here, even when its zlib
+stream ends properly on a row boundary, where Pillow takes the rows left as zeros (the whole decode
+is checked for that by png_pixels_complete()): a scan missing its bottom part is a truncated upload.
 
 Only what this can reproduce exactly is decoded in bands: not interlaced (Adam7), not animated, and a
 pixel layout whose unfiltered row Pillow can write back byte for byte (every 1-, 2-, 4- and 8-bit
@@ -66,12 +69,21 @@ class PngLayout:
     pixel_chunks: list[tuple[int, int]] = field(default_factory=list)  # (offset of the data, length)
 
 
-def png_layout(file: IO[bytes]) -> PngLayout | None:
-    """Walk the chunk headers of `file` (a PNG); the layout if it can be decoded in bands, else None.
+@dataclass(frozen=True)
+class _Chunks:
+    """What a walk over a PNG's chunk headers found."""
 
-    Reads only the 8-byte chunk headers (and IHDR, PLTE): the pixel data is skipped with seek().
-    None also for anything broken (no IEND, a chunk past the end): the whole decode then says why.
-    """
+    header: bytes
+    palette: bytes
+    pixel_chunks: list[tuple[int, int]]  # the first run of IDAT chunks: what Pillow decodes
+    pixels_split: bool  # more IDAT after another chunk (Pillow stops at the gap)
+    animated: bool
+    metadata_after_pixels: bool
+    complete: bool  # every chunk within the file, up to IEND
+
+
+def _png_chunks(file: IO[bytes]) -> _Chunks | None:
+    """Walk the chunk headers of `file` (reading only IHDR and PLTE whole); None if it is not a PNG."""
     file.seek(0, 2)
     end = file.tell()
     file.seek(0)
@@ -80,7 +92,7 @@ def png_layout(file: IO[bytes]) -> PngLayout | None:
     position = len(PNG_MAGIC)
     header = palette = b""
     chunks: list[tuple[int, int]] = []
-    pixels_ended = False
+    pixels_ended = pixels_split = animated = metadata_after = complete = False
     while position + 12 <= end:
         file.seek(position)
         head = file.read(8)
@@ -88,34 +100,48 @@ def png_layout(file: IO[bytes]) -> PngLayout | None:
         data_at = position + 8
         following = data_at + length + 4
         if following > end:
-            return None
+            break
         if kind == b"IHDR" and not header:
             header = file.read(length)
         elif kind == b"PLTE":
             palette = file.read(length)
         elif kind == b"IDAT":
             if pixels_ended:
-                return None  # IDAT chunks not in one run: Pillow stops at the first gap
-            chunks.append((data_at, length))
+                pixels_split = True
+            else:
+                chunks.append((data_at, length))
         elif kind == b"IEND":
+            complete = True
             break
         elif kind in {b"acTL", b"fcTL", b"fdAT"}:
-            return None  # animated: Pillow's frame handling decides what is shown
+            animated = True
         elif chunks:
             pixels_ended = True
-            if kind in _METADATA:
-                return None
+            metadata_after = metadata_after or kind in _METADATA
         position = following
-    else:
-        return None  # no IEND
-    if len(header) < 13 or not chunks:
+    return _Chunks(header, palette, chunks, pixels_split, animated, metadata_after, complete)
+
+
+def png_layout(file: IO[bytes]) -> PngLayout | None:
+    """Walk the chunk headers of `file` (a PNG); the layout if it can be decoded in bands, else None.
+
+    Reads only the 8-byte chunk headers (and IHDR, PLTE): the pixel data is skipped with seek().
+    None also for anything broken (no IEND, a chunk past the end): the whole decode then says why.
+    """
+    found = _png_chunks(file)
+    if found is None or not found.complete or len(found.header) < 13 or not found.pixel_chunks:
         return None
+    # IDAT not in one run: Pillow stops at the first gap. Animated: Pillow's frame handling decides
+    # what is shown. Metadata after the pixels: it changes what the whole decode sees.
+    if found.pixels_split or found.animated or found.metadata_after_pixels:
+        return None
+    header = found.header
     width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
     bit_depth, colour_type, compression, filtering, interlace = header[8:13]
     layout = BANDED_LAYOUTS.get((bit_depth, colour_type))
     if layout is None or compression or filtering or interlace or width < 1 or height < 1:
         return None
-    if colour_type == 3 and not palette:
+    if colour_type == 3 and not found.palette:
         return None
     return PngLayout(
         width=width,
@@ -123,55 +149,85 @@ def png_layout(file: IO[bytes]) -> PngLayout | None:
         mode=layout[0],
         rawmode=layout[1],
         row_bytes=(width * bit_depth * _CHANNELS[colour_type] + 7) // 8,
-        palette=palette,
-        pixel_chunks=chunks,
+        palette=found.palette,
+        pixel_chunks=found.pixel_chunks,
     )
 
 
-class _Inflated:
-    """The IDAT stream inflated, in pieces of at most _PIECE bytes; `ended` once zlib saw its end."""
+# Adam7's passes: (first column, first row, column step, row step).
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 
-    def __init__(self, file: IO[bytes], layout: PngLayout) -> None:
-        self.file = file
-        self.layout = layout
-        self.ended = False
 
-    def __iter__(self) -> Iterator[bytes]:
-        inflater = zlib.decompressobj()
-        for offset, length in self.layout.pixel_chunks:
-            self.file.seek(offset)
-            data = self.file.read(length)
-            if len(data) != length:
-                raise PngBandError("pixel data cut short")
-            while data:
-                piece = inflater.decompress(data, _PIECE)
-                data = inflater.unconsumed_tail
-                if piece:
-                    yield piece
-                if inflater.eof:
-                    self.ended = True
-                    return
-        # Input used up: what zlib still holds back (a long match cut by _PIECE) comes out now.
-        while piece := inflater.decompress(b"", _PIECE):
-            yield piece
-        self.ended = inflater.eof
+def png_pixels_complete(file: IO[bytes]) -> bool:
+    """Whether the pixel data of `file` (a PNG Pillow has decoded) holds every row its header promises.
+
+    Pillow's decoder stops without an error when the zlib stream ends properly, at the end of a row,
+    before the last row, and leaves the rows after it as zeros: a scan that lost its bottom part
+    (an upload cut short, a re-compressed tail lost) would be measured as if whole. This inflates the
+    IDAT chunks Pillow read (the first run, in pieces of _PIECE bytes) and counts the bytes, for any
+    layout, interlaced or not. True when the file cannot be walked: the decode has said what it had to.
+    Raises zlib.error when the pixel data does not inflate.
+    """
+    found = _png_chunks(file)
+    if found is None or len(found.header) < 13 or not found.pixel_chunks:
+        return True
+    width, height = int.from_bytes(found.header[0:4], "big"), int.from_bytes(found.header[4:8], "big")
+    bit_depth, colour_type, _compression, _filtering, interlace = found.header[8:13]
+    bits = bit_depth * _CHANNELS.get(colour_type, 1)
+    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
+    expected = 0
+    for first_column, first_row, column_step, row_step in passes:
+        columns = max(0, -(-(width - first_column) // column_step))
+        rows = max(0, -(-(height - first_row) // row_step))
+        if columns and rows:
+            expected += rows * (1 + (columns * bits + 7) // 8)  # each row: its filter byte, its samples
+    inflated = 0
+    pieces = _inflated(file, found.pixel_chunks)
+    try:
+        for piece in pieces:
+            inflated += len(piece)
+            if inflated >= expected:
+                return True
+    finally:
+        pieces.close()
+    return False
+
+
+def _inflated(file: IO[bytes], pixel_chunks: list[tuple[int, int]]) -> Iterator[bytes]:
+    """The IDAT stream inflated, in pieces of at most _PIECE bytes, up to the end of the zlib stream."""
+    inflater = zlib.decompressobj()
+    for offset, length in pixel_chunks:
+        file.seek(offset)
+        data = file.read(length)
+        if len(data) != length:
+            raise PngBandError("pixel data cut short")
+        while data:
+            piece = inflater.decompress(data, _PIECE)
+            data = inflater.unconsumed_tail
+            if piece:
+                yield piece
+            if inflater.eof:
+                return
+    # Input used up: what zlib still holds back (a long match cut by _PIECE) comes out now.
+    while piece := inflater.decompress(b"", _PIECE):
+        yield piece
 
 
 def png_bands(file: IO[bytes], layout: PngLayout, *, rows: int) -> Iterator[Image.Image]:
     """The picture of `layout`, top to bottom, as images of `rows` rows (the last one may be shorter).
 
     Each band has Pillow's mode for the file (a palette image carries the file's palette). Raises
-    PngBandError when the pixel data is corrupt or runs out before the last row; a broken filter
-    byte raises Pillow's own ValueError. A zlib stream that ends properly, at the end of a row, before
-    the last row is not an error to Pillow (the rows left are zeros, as Image.new leaves them), nor here.
+    PngBandError when the pixel data is corrupt or runs out before the last row, even when the zlib
+    stream ends properly at the end of a row (Pillow takes the rows left as zeros; here a scan
+    missing its bottom part is a truncated upload, png_pixels_complete); a broken filter byte
+    raises Pillow's own ValueError.
     """
     stride = layout.row_bytes + 1
     deflater = zlib.compressobj(0, zlib.DEFLATED, -15)  # stored blocks, no checksum to compute
     pending = bytearray()
     previous = b""
     done = 0
-    inflated = _Inflated(file, layout)
-    pieces = iter(inflated)
+    pieces = _inflated(file, layout.pixel_chunks)
     try:
         while done < layout.height:
             count = min(rows, layout.height - done)
@@ -179,9 +235,7 @@ def png_bands(file: IO[bytes], layout: PngLayout, *, rows: int) -> Iterator[Imag
             while len(pending) < wanted:
                 piece = next(pieces, None)
                 if piece is None:
-                    if not inflated.ended or len(pending) % stride:
-                        raise PngBandError("pixel data ends before the last row")
-                    piece = bytes(wanted - len(pending))  # rows of filter 0 and zero pixels
+                    raise PngBandError("pixel data ends before the last row")
                 pending += piece
             # A zlib stream without an end: Pillow's decoder stops after the last row it was given,
             # so neither a final block nor the Adler-32 checksum is needed.

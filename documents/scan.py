@@ -20,6 +20,7 @@ import itertools
 import math
 import mmap
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from documents.constants import Verdict
 from documents.inspection import image_open, strict_decoding
-from documents.png_bands import PngLayout, png_bands, png_layout
+from documents.png_bands import PngLayout, png_bands, png_layout, png_pixels_complete
 
 # Thresholds (grey levels 0..255 and the Laplacian's variance), from the sample scans.
 DARK_MEAN_BELOW = 60.0
@@ -73,14 +74,36 @@ def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(min(math.floor(side * aspect), math.ceil(side * aspect), key=lambda n: abs(aspect - n / side)), 1), side
 
 
+# Pillow's modes for 16-bit grey (a PNG of colour type 0 at 16 bits opens as I;16), each with the
+# unpacker that keeps a sample's high byte: value >> 8, 0..65535 onto 0..255.
+_SIXTEEN_BIT_GREY = {
+    "I;16": "L;16",
+    "I;16L": "L;16",
+    "I;16B": "L;16B",
+    "I;16N": "L;16" if sys.byteorder == "little" else "L;16B",
+}
+
+
+def grey_from_16_bit(image: Image.Image) -> Image.Image:
+    """16-bit grey brought to 8 bits by scale (the high byte of each sample).
+
+    Pillow's convert("L") clips instead: every level over 255 becomes white, so a well-exposed
+    16-bit scan would be measured (and shown) as a white page, «засвечен».
+    """
+    return Image.frombytes("L", image.size, image.tobytes(), "raw", _SIXTEEN_BIT_GREY[image.mode])
+
+
 def _grey_at(image: Image.Image, side: int) -> Image.Image:
     """A grey copy brought to `side` (as thumbnail with BOX would), without a full-size grey copy.
 
     Greying and box-averaging are both linear, so for RGB and L images the order does not matter
-    (to rounding): reducing first saves a full-size copy. Other modes (palette, alpha) are greyed first.
+    (to rounding): reducing first saves a full-size copy. Other modes (palette, alpha) are greyed
+    first; 16-bit grey is scaled to 8 bits (grey_from_16_bit), not clipped.
     """
     size = _fitted(image.size, side)
-    if image.mode not in {"L", "RGB"}:
+    if image.mode in _SIXTEEN_BIT_GREY:
+        image = grey_from_16_bit(image)
+    elif image.mode not in {"L", "RGB"}:
         image = image.convert("L")
     reduced = image if size == image.size else image.resize(size, Image.Resampling.BOX, reducing_gap=2.0)
     return reduced if reduced.mode == "L" else reduced.convert("L")
@@ -181,7 +204,9 @@ def png_greys_in_bands(file: IO[bytes], layout: PngLayout) -> tuple[Image.Image,
     step = math.lcm(*(reducer.row_factor for reducer in reducers))
     rows = max(step, _BAND_BYTES // (layout.row_bytes + 1) // step * step)
     for band in png_bands(file, layout, rows=rows):
-        if band.mode != mode:
+        if band.mode in _SIXTEEN_BIT_GREY:
+            band = grey_from_16_bit(band)  # as _grey_at does: scaled, not clipped
+        elif band.mode != mode:
             band = band.convert(mode)
         for reducer in reducers:
             reducer.add(band)
@@ -215,7 +240,9 @@ def image_decode(file: IO[bytes], content_type: str) -> Image.Image:
             upright = ImageOps.exif_transpose(image)
     except Exception as error:
         raise FileUnreadable(str(error)) from error
-    if upright.mode not in {"1", "L", "LA", "P", "RGB", "RGBA"}:
+    if upright.mode in _SIXTEEN_BIT_GREY:
+        upright = grey_from_16_bit(upright)  # the clean copy and the preview: scaled, not clipped to white
+    elif upright.mode not in {"1", "L", "LA", "P", "RGB", "RGBA"}:
         upright = upright.convert("RGB")
     # Drop everything but the pixels: EXIF (GPS, camera), ICC, comments, text chunks.
     upright.info = {}
@@ -430,10 +457,11 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
     decoder still reads every coded byte, so a truncated or corrupt file fails as in a full decode,
     and 12 megapixels cost ~1 MB instead of 36 MB. A PNG has no reduced decode: it is decoded in
     bands of rows (png_greys_in_bands; an A4 page at 300 dpi costs ~12 MB instead of 35 MB), or
-    whole when its layout is unusual (png_layout says None). The clean copy is the file rebuilt
-    from its picture parts (jpeg_rebuild, png_rebuild); when the structure is unusual, the decoded
-    pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads from `file`: write
-    it before closing the file. Raises FileUnreadable.
+    whole when its layout is unusual (png_layout says None); either way a PNG whose pixel data ends
+    before its last row is refused (png_pixels_complete), not measured with zeros. The clean copy is
+    the file rebuilt from its picture parts (jpeg_rebuild, png_rebuild); when the structure is
+    unusual, the decoded pixels are re-encoded instead (image_clean_copy). A PNG's rebuilt copy reads
+    from `file`: write it before closing the file. Raises FileUnreadable.
     """
     try:
         image = image_open(file, content_type)
@@ -454,6 +482,9 @@ def image_check(file: IO[bytes], content_type: str) -> tuple[ScanOutcome, IO[byt
                 if content_type == "image/jpeg":
                     image.draft("L", _fitted(full_size, _SHARPNESS_SIDE))
                 image.load()
+                if content_type == "image/png" and not png_pixels_complete(file):
+                    # Pillow took the missing rows as zeros; the banded decode refuses them too.
+                    raise FileUnreadable("pixel data ends before the last row")
     except Exception as error:
         raise FileUnreadable(str(error)) from error
     if orientation in {5, 6, 7, 8}:  # turned a quarter: the upright picture's sides swap

@@ -150,16 +150,84 @@ def test_pixel_data_that_runs_out_before_the_last_row_is_refused():
         image.load()  # the whole decode refuses it too
 
 
-def test_a_zlib_stream_that_ends_early_on_a_row_boundary_is_measured_as_pillow_does():
-    # The header says 400 rows, the stream holds 200 and ends properly: Pillow leaves the rest zero.
+def _cut_on_a_row(data: bytes, rows: int) -> bytes:
+    """`data` (a non-interlaced PNG) with only its first `rows` rows of pixel data, in a zlib stream that
+    ends properly: the header still promises every row. What an upload cut at the bottom of the page
+    and re-saved by a careless tool, or a scanner that lost the end of a page, leaves."""
+    layout = png_layout(io.BytesIO(data))
+    pixels = zlib.decompress(b"".join(data[offset : offset + length] for offset, length in layout.pixel_chunks))
+    first_offset = layout.pixel_chunks[0][0] - 8
+    return (
+        data[:first_offset]
+        + _chunk(b"IDAT", zlib.compress(pixels[: rows * (layout.row_bytes + 1)]))
+        + _chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("decode", ["bands", "whole"])
+def test_pixel_data_that_ends_properly_before_the_last_row_is_refused(decode):
+    complete = _png(_page((1241, 1755), seed=4).convert("L"))
+    cut = _cut_on_a_row(complete, 1200)  # the bottom third of the page is missing
+    if decode == "whole":
+        complete, cut = _text_after_pixels(complete), _text_after_pixels(cut)
+    assert (png_layout(io.BytesIO(cut)) is None) == (decode == "whole")
+    with strict_decoding(), Image.open(io.BytesIO(cut)) as image:
+        image.load()  # Pillow takes the missing rows as zeros, without an error
+
+    assert image_check(io.BytesIO(complete), "image/png")[0].verdict == "readable"
+    with pytest.raises(FileUnreadable):
+        image_check(io.BytesIO(cut), "image/png")
+
+
+def test_a_stream_cut_on_a_row_boundary_is_refused_by_the_bands_too():
     short = _handmade_png(1100, 400, _noise_rows(200, 1100))
-    with Image.open(io.BytesIO(short)) as image:
-        image.load()
-        expected = scan.image_measure(image)
-        whole = image.tobytes()
     file = io.BytesIO(short)
-    assert b"".join(band.tobytes() for band in png_bands(file, png_layout(file), rows=64)) == whole
-    assert image_check(io.BytesIO(short), "image/png")[0].metrics == expected
+    with pytest.raises(PngBandError):
+        list(png_bands(file, png_layout(file), rows=64))
+
+
+# Adam7's passes: (first column, first row, column step, row step).
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _interlaced_rows(width: int, height: int, *, bit_depth: int, channels: int) -> list[bytes]:
+    """Every row of an Adam7 picture, pass after pass (filter 0, random samples)."""
+    rng = random.Random(width * height)
+    rows = []
+    for first_column, first_row, column_step, row_step in _ADAM7:
+        columns = len(range(first_column, width, column_step))
+        for _row in range(first_row, height, row_step):
+            if columns:
+                rows.append(b"\x00" + rng.randbytes((columns * bit_depth * channels + 7) // 8))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("size", "bit_depth", "colour_type", "channels"),
+    [((1100, 1300), 8, 2, 3), ((301, 203), 1, 0, 1), ((5, 3), 16, 0, 1), ((2, 9), 8, 6, 4)],
+)
+def test_an_interlaced_png_is_accepted_whole_and_refused_when_its_pixels_end_early(
+    size, bit_depth, colour_type, channels
+):
+    rows = _interlaced_rows(*size, bit_depth=bit_depth, channels=channels)
+    header = struct.pack(">IIBBBBB", *size, bit_depth, colour_type, 0, 0, 1)
+
+    def png(pixels: bytes) -> bytes:
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(pixels))
+            + _chunk(b"IEND", b"")
+        )
+
+    complete, cut = png(b"".join(rows)), png(b"".join(rows[:-1]))  # the last row of the last pass missing
+    assert png_layout(io.BytesIO(complete)) is None  # interlaced: decoded whole
+    with strict_decoding(), Image.open(io.BytesIO(cut)) as image:
+        image.load()  # Pillow does not notice
+
+    image_check(io.BytesIO(complete), "image/png")  # no error: every row is there
+    with pytest.raises(FileUnreadable):
+        image_check(io.BytesIO(cut), "image/png")
 
 
 def test_an_unknown_filter_type_is_refused():
@@ -268,3 +336,57 @@ def test_the_clean_copy_is_read_from_the_file_without_metadata_or_trailing_bytes
     assert b"".join(bytes(chunk) for chunk in _Parts(parts).chunks()) == picture
     assert _Parts(parts).read() == picture
     assert png_rebuild(io.BytesIO(data[:-40])) is None  # no IEND
+
+
+# --- 16-bit grey: scaled to 8 bits, not clipped ----------------------------------------------------
+
+
+def _text_after_pixels(data: bytes) -> bytes:
+    """The PNG with a text chunk between its pixels and IEND: png_layout says None, it is decoded whole."""
+    return data[:-12] + _chunk(b"tEXt", b"Comment\x00scanned") + data[-12:]
+
+
+def _sixteen_bit_grey(grey: Image.Image, *, seed: int) -> Image.Image:
+    """`grey` as a 16-bit scanner writes it: each level in the high byte, sensor detail in the low one."""
+    samples = bytearray(grey.width * grey.height * 2)  # I;16 holds each sample little-endian
+    samples[0::2] = random.Random(seed).randbytes(grey.width * grey.height)
+    samples[1::2] = grey.tobytes()
+    return Image.frombytes("I;16", grey.size, bytes(samples))
+
+
+def _well_exposed_grey_scan() -> tuple[bytes, bytes]:
+    """One document-like page saved as 8-bit grey and as 16-bit grey (the same picture)."""
+    grey = _page((1241, 1755), seed=16).convert("L")
+    return _png(grey), _png(_sixteen_bit_grey(grey, seed=16))
+
+
+@pytest.mark.parametrize("decode", ["bands", "whole"])
+def test_a_16_bit_grey_scan_gets_the_verdict_of_the_same_picture_at_8_bits(decode):
+    eight, sixteen = _well_exposed_grey_scan()
+    if decode == "whole":
+        eight, sixteen = _text_after_pixels(eight), _text_after_pixels(sixteen)
+    assert (png_layout(io.BytesIO(sixteen)) is None) == (decode == "whole")
+    with Image.open(io.BytesIO(sixteen)) as image:
+        assert image.mode == "I;16"
+
+    expected, _clean = image_check(io.BytesIO(eight), "image/png")
+    outcome, _clean = image_check(io.BytesIO(sixteen), "image/png")
+
+    assert expected.verdict == "readable"
+    assert outcome.verdict == expected.verdict  # not «засвечен»: the levels are scaled, not clipped
+    figures, reference = outcome.metrics, expected.metrics
+    assert (figures["width"], figures["height"]) == (reference["width"], reference["height"])
+    assert abs(figures["mean"] - reference["mean"]) <= 1.0
+    assert abs(figures["spread"] - reference["spread"]) <= 1.0
+    assert abs(figures["sharpness"] - reference["sharpness"]) <= 0.05 * reference["sharpness"]
+
+
+def test_a_16_bit_grey_scan_decoded_whole_keeps_its_levels_for_the_clean_copy_and_preview():
+    eight, sixteen = _well_exposed_grey_scan()
+    with Image.open(io.BytesIO(eight)) as image:
+        expected = image.convert("L").tobytes()
+
+    decoded = scan.image_decode(io.BytesIO(sixteen), "image/png")
+
+    assert decoded.mode == "L"
+    assert decoded.tobytes() == expected

@@ -145,6 +145,38 @@ def test_a_file_that_only_the_full_decode_finds_corrupt_is_failed_and_deleted(up
     assert stored_files(settings) == []
 
 
+def test_a_16_bit_grey_png_scan_passes_like_its_8_bit_copy(upload):
+    from documents.tests.test_png_bands import _well_exposed_grey_scan
+
+    _eight, sixteen = _well_exposed_grey_scan()  # a scanner's 16-bit grey page (Pillow's mode I;16)
+    upload(SimpleUploadedFile("scan.png", sixteen))
+
+    document = Document.objects.get()
+    assert (document.status, document.verdict_code, document.verdict) == (
+        DocumentStatus.PASSED,
+        Verdict.READABLE,
+        "Скан читается",
+    )
+
+
+def test_a_png_scan_missing_its_bottom_rows_is_failed_as_damaged_and_deleted(upload, settings):
+    from documents.tests.test_png_bands import _cut_on_a_row, _page, _png
+
+    # The header says 1755 rows; the pixel data ends properly after 1200 (Pillow would add zeros).
+    cut = _cut_on_a_row(_png(_page((1241, 1755), seed=5).convert("L")), 1200)
+    response = upload(SimpleUploadedFile("scan.png", cut))
+    assert response.json()["results"][0]["ok"] is True  # the cheap checks at upload let it through
+
+    document = Document.objects.get()
+    assert (document.status, document.verdict_code, document.verdict) == (
+        DocumentStatus.FAILED,
+        Verdict.CORRUPT,
+        "Файл повреждён: загрузите его заново",
+    )
+    assert document.file_deleted_at is not None
+    assert stored_files(settings) == []
+
+
 # --- antivirus: a fake clamd on a local socket ----------------------------------------------------
 
 
