@@ -166,3 +166,25 @@ def test_totp_code_matches_django_otp():
     reference = TOTP(bytes.fromhex(key))
     reference.time = 1111111109
     assert totp_code(key, at=1111111109) == f"{reference.token():06d}" == "081804"
+
+
+def test_the_scan_bench_checks_a_stored_scan_with_the_real_service(db):
+    """bench/scan_check_bench.py's own path (a stored scan, the real scan_check, the preview left out)
+    gives the check's verdict: `make bench` stopped here once when the task helper changed."""
+    import io
+
+    from PIL import Image
+
+    from bench import scan_check_bench
+    from documents.models import Document
+
+    owner = scan_check_bench.owner_create()  # files go to the test's own storage (conftest._isolate)
+    picture = Image.new("L", (1200, 1700), 235)
+    for row in range(100, 1600, 40):
+        picture.paste(30, (100, row, 1100, row + 12))
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    document_id = scan_check_bench.document_stored(owner=owner, content=out.getvalue(), content_type="image/png")
+    verdict = scan_check_bench.real_check(document_id)
+    document = Document.objects.get(pk=document_id)
+    assert verdict == document.verdict_code and document.status in ("passed", "failed")
