@@ -168,7 +168,7 @@ def test_totp_code_matches_django_otp():
     assert totp_code(key, at=1111111109) == f"{reference.token():06d}" == "081804"
 
 
-def test_the_scan_bench_checks_a_stored_scan_with_the_real_service(db):
+def test_the_scan_bench_checks_a_stored_scan_with_the_real_service(db, django_capture_on_commit_callbacks):
     """bench/scan_check_bench.py's own path (a stored scan, the real scan_check, the preview left out)
     gives the check's verdict: `make bench` stopped here once when the task helper changed."""
     import io
@@ -185,6 +185,8 @@ def test_the_scan_bench_checks_a_stored_scan_with_the_real_service(db):
     out = io.BytesIO()
     picture.save(out, format="PNG")
     document_id = scan_check_bench.document_stored(owner=owner, content=out.getvalue(), content_type="image/png")
-    verdict = scan_check_bench.real_check(document_id)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # as committed outside a test
+        verdict = scan_check_bench.real_check(document_id)
+    assert any(callback.__qualname__.startswith("enqueue_on_commit") for callback in callbacks)  # the preview
     document = Document.objects.get(pk=document_id)
     assert verdict == document.verdict_code and document.status in ("passed", "failed")
