@@ -216,7 +216,7 @@ def _outbound_insert_new(messages: list[OutboundMessage]) -> list[OutboundMessag
     columns = ", ".join(quote(field.column) for field in fields)
     returning = f"{quote(meta.pk.column)}, {quote(meta.get_field('dedupe_key').column)}"
     # Table and column names come from the model (quoted); every value is a parameter.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(messages))} "  # noqa: S608
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row_sql] * len(messages))} "  # noqa: S608  # nosec B608
     sql += f"ON CONFLICT DO NOTHING RETURNING {returning}"
     params = [
         field.get_db_prep_save(field.pre_save(message, add=True), connection=connection)

@@ -131,10 +131,8 @@ def _png_with_garbage_pixels() -> bytes:
     )
 
 
-def test_a_file_that_only_the_full_decode_finds_corrupt_is_failed_and_deleted(upload, settings):
-    response = upload(SimpleUploadedFile("scan.png", _png_with_garbage_pixels()))
-    assert response.json()["results"][0]["ok"] is True  # the cheap checks at upload let it through
-
+def _assert_failed_as_damaged_and_deleted(settings) -> None:
+    """The one document is refused as damaged, its file deleted and nothing left in storage."""
     document = Document.objects.get()
     assert (document.status, document.verdict_code, document.verdict) == (
         DocumentStatus.FAILED,
@@ -143,6 +141,13 @@ def test_a_file_that_only_the_full_decode_finds_corrupt_is_failed_and_deleted(up
     )
     assert document.file_deleted_at is not None
     assert stored_files(settings) == []
+
+
+def test_a_file_that_only_the_full_decode_finds_corrupt_is_failed_and_deleted(upload, settings):
+    response = upload(SimpleUploadedFile("scan.png", _png_with_garbage_pixels()))
+    assert response.json()["results"][0]["ok"] is True  # the cheap checks at upload let it through
+
+    _assert_failed_as_damaged_and_deleted(settings)
 
 
 def test_a_16_bit_grey_png_scan_passes_like_its_8_bit_copy(upload):
@@ -167,14 +172,7 @@ def test_a_png_scan_missing_its_bottom_rows_is_failed_as_damaged_and_deleted(upl
     response = upload(SimpleUploadedFile("scan.png", cut))
     assert response.json()["results"][0]["ok"] is True  # the cheap checks at upload let it through
 
-    document = Document.objects.get()
-    assert (document.status, document.verdict_code, document.verdict) == (
-        DocumentStatus.FAILED,
-        Verdict.CORRUPT,
-        "Файл повреждён: загрузите его заново",
-    )
-    assert document.file_deleted_at is not None
-    assert stored_files(settings) == []
+    _assert_failed_as_damaged_and_deleted(settings)
 
 
 # --- antivirus: a fake clamd on a local socket ----------------------------------------------------

@@ -2,6 +2,7 @@
 
 import smtplib
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -180,13 +181,30 @@ def test_sweep_sends_only_due_pending_messages(citizen, sms_outbox):
     assert [item["text"] for item in sms_outbox] == ["x"]
 
 
+@contextmanager
+def dead_broker():
+    """Celery pointed at a port nobody listens on, with fresh connection pools; the originals are put
+    back untouched, since other parts of Celery (control, mailbox) keep references to them."""
+    from portal.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+
+
 def test_after_a_failed_publish_the_process_leaves_tasks_to_the_sweep_for_a_while(
     citizen, settings, django_capture_on_commit_callbacks, caplog, monkeypatch
 ):
     """During an outage a commit does not wait for the dead broker again and again: after one failed
     publish the next tasks go straight to the sweep, until TASK_PUBLISH_PAUSE_SECONDS have passed."""
-    from portal.celery import app
-
     settings.TASK_PUBLISH_PAUSE_SECONDS = 2
     published = []
     real_apply_async = outbound_deliver_task.apply_async
@@ -196,12 +214,7 @@ def test_after_a_failed_publish_the_process_leaves_tasks_to_the_sweep_for_a_whil
         return real_apply_async(*args, **kwargs)
 
     monkeypatch.setattr(outbound_deliver_task, "apply_async", apply_async)
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
+    with dead_broker():
         with caplog.at_level("ERROR", logger="common.tasking"), django_capture_on_commit_callbacks(execute=True):
             messages = notify(user=citizen, event="identity_confirmed", dedupe_key="outage-1")
         # E-mail and SMS: the first publish failed, the second was not tried.
@@ -213,32 +226,18 @@ def test_after_a_failed_publish_the_process_leaves_tasks_to_the_sweep_for_a_whil
         with django_capture_on_commit_callbacks(execute=True):
             notify(user=citizen, event="demo_ping", context={"code_hint": "x"}, dedupe_key="outage-2")
         assert len(published) == 2
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
     assert OutboundMessage.objects.count() == 3
 
 
 def test_broker_down_loses_nothing(citizen, sms_outbox, settings, django_capture_on_commit_callbacks, caplog):
     """With Redis unreachable the publish fails quietly; the row waits for the sweep."""
-    from portal.celery import app
-
-    # Swap in fresh connection pools for the dead broker; the originals are put back untouched,
-    # since other parts of Celery (control, mailbox) keep references to them.
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool)
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    try:
-        with caplog.at_level("ERROR", logger="common.tasking"), django_capture_on_commit_callbacks(execute=True):
-            (message,) = _notify(citizen)
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.task_always_eager, app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+    with (
+        dead_broker(),
+        caplog.at_level("ERROR", logger="common.tasking"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        (message,) = _notify(citizen)
     message.refresh_from_db()
     assert message.status == DeliveryStatus.PENDING
     assert "left for the periodic sweep" in caplog.text
