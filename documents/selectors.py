@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.shortcuts import get_object_or_404
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from documents.constants import DocumentStatus, SlotState
 from documents.models import Document
@@ -124,3 +126,31 @@ def documents_size_total(*, request) -> int:
     return sum(
         Document.objects.filter(request=request, file_deleted_at=None).values_list("size", flat=True),
     )
+
+
+def scan_metrics_text(metrics: dict) -> str:
+    """The scan check's figures as the reviewer reads them, e.g. «900×1280 пикс. (короткая сторона 900),
+    яркость 208,6 из 255, контраст 28,2, резкость 1097,2»; for a PDF one such part per page."""
+    if "pages" in metrics:
+        return "; ".join(
+            _("стр. %(page)s: %(figures)s") % {"page": page.get("page", index), "figures": _image_figures_text(page)}
+            for index, page in enumerate(metrics["pages"], start=1)
+        )
+    return _image_figures_text(metrics)
+
+
+def _image_figures_text(figures: dict) -> str:
+    if figures.get("measured") is False:
+        return _("не измерена (сжатие, которое здесь не читается) — оцените на глаз")
+    parts = []
+    if "width" in figures and "height" in figures:
+        parts.append(_("%(width)s×%(height)s пикс.") % {"width": figures["width"], "height": figures["height"]})
+    for key, text in (
+        ("short_side", _("короткая сторона %s")),
+        ("mean", _("яркость %s из 255")),
+        ("spread", _("контраст %s")),
+        ("sharpness", _("резкость %s")),
+    ):
+        if key in figures:
+            parts.append(text % number_format(figures[key]))
+    return ", ".join(parts) or _("не измерена")

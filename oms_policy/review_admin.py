@@ -28,10 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.constants import Sex
 from documents.constants import SlotState
 from documents.models import Document
-from documents.selectors import document_slots_for_request
+from documents.selectors import document_slots_for_request, scan_metrics_text
 from oms_policy.constants import DocumentSlot, RequestStatus
+from oms_policy.forms import CORRECTION_CHOICES
 from oms_policy.models import PolicyRequest
 from oms_policy.numbers import NUMBER_LENGTH, request_number_display, request_number_normalize
 from oms_policy.review_models import RejectionReason, RequestLookup
@@ -305,7 +307,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
     fieldsets = (
         (
             gettext_lazy("Гражданин"),
-            {"fields": ("applicant", "last_name", "first_name", "patronymic", "sex", "birth_date")},
+            {"fields": ("applicant", "last_name", "first_name", "patronymic", "sex_shown", "birth_date")},
         ),
         (
             gettext_lazy("Заявка"),
@@ -318,7 +320,7 @@ class PolicyRequestAdmin(admin.ModelAdmin):
                     "current_policy_series",
                     "current_policy_number",
                     "region",
-                    "corrections",
+                    "corrections_shown",
                     "new_insurance_company",
                     "smo_change_reason",
                     "submitted_at",
@@ -333,6 +335,23 @@ class PolicyRequestAdmin(admin.ModelAdmin):
             {"fields": ("requested_slots", "requested_note", "documents_due_on", "rejection_text")},
         ),
     )
+
+    @admin.display(description=gettext_lazy("пол"))
+    def sex_shown(self, obj: PolicyRequest) -> str:
+        return Sex(obj.sex).label if obj.sex in Sex.values else obj.sex or "—"
+
+    @admin.display(description=gettext_lazy("исправления"))
+    def corrections_shown(self, obj: PolicyRequest) -> str:
+        """«Фамилия: было «Смирнова», станет «Петрова»» — what the citizen asked to correct."""
+        labels = dict(CORRECTION_CHOICES)
+        return (
+            "; ".join(
+                _("%(field)s: было «%(old)s», станет «%(new)s»")
+                % {"field": labels.get(field, field), "old": values.get("old") or "—", "new": values.get("new") or "—"}
+                for field, values in (obj.corrections or {}).items()
+            )
+            or "—"
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Nothing is edited by hand, least of all the status.
@@ -453,7 +472,14 @@ class PolicyRequestAdmin(admin.ModelAdmin):
             scans = []
             for document in summary.documents:
                 preview, full = scan_urls(document=document) if is_reviewer else ("", "")
-                scans.append({"document": document, "preview_url": preview, "full_url": full})
+                scans.append(
+                    {
+                        "document": document,
+                        "preview_url": preview,
+                        "full_url": full,
+                        "metrics_text": scan_metrics_text(document.metrics) if document.metrics else "",
+                    }
+                )
             slots.append({"summary": summary, "state_label": SlotState(summary.state).label, "scans": scans})
         return {
             "title": _("Заявка %(number)s") % {"number": request_number_display(obj.number) or obj.pk},

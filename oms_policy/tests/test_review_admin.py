@@ -137,7 +137,7 @@ def test_request_page_shows_scans_timeline_changes_and_earlier_requests(
         response = reviewer_client.get(_url("change", request.pk))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "sharpness: 812,5" in page
+    assert "резкость 812,5" in page
     assert "Скан размыт" in page
     assert page.count("data-scan-image") == 2
     assert _url("scan", request.pk, request.documents.first().uuid) in page or "/documents/" in page
@@ -145,6 +145,27 @@ def test_request_page_shows_scans_timeline_changes_and_earlier_requests(
     assert f'href="{_url("change", earlier.pk)}"' in page
     assert "На проверке" in page  # the timeline
     assert 'id="review-approve-form"' in page and 'name="status"' not in page
+
+
+def test_the_request_page_reads_as_words_not_stored_values(reviewer, reviewer_client):
+    """Sex, the asked correction and the scan check's figures as a reviewer reads them, not «female»,
+    JSON or «short_side: 900»."""
+    request = submitted_request(
+        sex="female", change_kind="correction", corrections={"last_name": {"old": "Смирнова", "new": "Петрова"}}
+    )
+    figures = {"width": 900, "height": 1280, "short_side": 900, "mean": 208.6, "spread": 28.2, "sharpness": 1097.2}
+    scan_make(request=request, slot=DocumentSlot.PASSPORT_PHOTO, metrics=figures)
+    scan_make(
+        request=request,
+        slot=DocumentSlot.PASSPORT_REGISTRATION,
+        metrics={"pages": [{"page": 1, **figures, "verdict": "readable"}, {"page": 2, "measured": False}]},
+    )
+    page = reviewer_client.get(_url("change", request.pk)).content.decode()
+    assert "Женский" in page and ">female<" not in page
+    assert "Фамилия: было «Смирнова», станет «Петрова»" in page and "&quot;old&quot;" not in page
+    shown = "900×1280 пикс., короткая сторона 900, яркость 208,6 из 255, контраст 28,2, резкость 1097,2"
+    assert shown in page and "short_side" not in page
+    assert f"стр. 1: {shown}; стр. 2: не измерена" in page
 
 
 def test_scan_is_served_to_reviewers_only(reviewer_client, support, administrator):
