@@ -154,7 +154,7 @@ def test_the_request_page_reads_as_words_not_stored_values(reviewer, reviewer_cl
         sex="female", change_kind="correction", corrections={"last_name": {"old": "Смирнова", "new": "Петрова"}}
     )
     figures = {"width": 900, "height": 1280, "short_side": 900, "mean": 208.6, "spread": 28.2, "sharpness": 1097.2}
-    scan_make(request=request, slot=DocumentSlot.PASSPORT_PHOTO, metrics=figures)
+    scan_make(request=request, slot=DocumentSlot.PASSPORT_PHOTO, verdict="Скан читается", metrics=figures)
     scan_make(
         request=request,
         slot=DocumentSlot.PASSPORT_REGISTRATION,
@@ -166,6 +166,8 @@ def test_the_request_page_reads_as_words_not_stored_values(reviewer, reviewer_cl
     shown = "900×1280 пикс., короткая сторона 900, яркость 208,6 из 255, контраст 28,2, резкость 1097,2"
     assert shown in page and "short_side" not in page
     assert f"стр. 1: {shown}; стр. 2: не измерена" in page
+    # A passed scan's verdict is its status: said once, not «Скан читается: Скан читается».
+    assert "Скан читается: Скан читается" not in page and "Скан читается" in page
 
 
 def test_scan_is_served_to_reviewers_only(reviewer_client, support, administrator):
