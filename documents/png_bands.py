@@ -20,6 +20,7 @@ anything else png_layout() returns None and the caller decodes the whole image a
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -82,43 +83,69 @@ class _Chunks:
     complete: bool  # every chunk within the file, up to IEND
 
 
-def _png_chunks(file: IO[bytes]) -> _Chunks | None:
-    """Walk the chunk headers of `file` (reading only IHDR and PLTE whole); None if it is not a PNG."""
-    file.seek(0, 2)
+@dataclass(frozen=True)
+class PngChunk:
+    """One chunk's header: where it starts (its length field), its data's length, its type."""
+
+    position: int
+    length: int
+    kind: bytes
+
+    @property
+    def data_at(self) -> int:
+        return self.position + 8
+
+    @property
+    def following(self) -> int:
+        return self.position + 12 + self.length  # length, type, data, CRC
+
+
+def png_chunk_headers(file: IO[bytes]) -> Iterator[PngChunk]:
+    """The chunk headers of `file`, in order, up to and including IEND; reads only the 8-byte headers
+    (the data is skipped with seek()). Stops early at a chunk that runs past the end of the file, so a
+    caller knows the file is whole when IEND came; nothing at all when `file` is not a PNG."""
+    file.seek(0, io.SEEK_END)
     end = file.tell()
     file.seek(0)
     if file.read(len(PNG_MAGIC)) != PNG_MAGIC:
-        return None
+        return
     position = len(PNG_MAGIC)
-    header = palette = b""
-    chunks: list[tuple[int, int]] = []
-    pixels_ended = pixels_split = animated = metadata_after = complete = False
     while position + 12 <= end:
         file.seek(position)
         head = file.read(8)
-        length, kind = int.from_bytes(head[:4], "big"), head[4:]
-        data_at = position + 8
-        following = data_at + length + 4
-        if following > end:
-            break
-        if kind == b"IHDR" and not header:
-            header = file.read(length)
-        elif kind == b"PLTE":
-            palette = file.read(length)
-        elif kind == b"IDAT":
+        chunk = PngChunk(position=position, length=int.from_bytes(head[:4], "big"), kind=head[4:8])
+        if chunk.following > end:
+            return
+        yield chunk
+        if chunk.kind == b"IEND":
+            return
+        position = chunk.following
+
+
+def _png_chunks(file: IO[bytes]) -> _Chunks:
+    """What the chunk headers of `file` say, reading IHDR and PLTE whole (an empty header: not a PNG)."""
+    header = palette = b""
+    chunks: list[tuple[int, int]] = []
+    pixels_ended = pixels_split = animated = metadata_after = complete = False
+    for chunk in png_chunk_headers(file):
+        if chunk.kind == b"IHDR" and not header:
+            file.seek(chunk.data_at)
+            header = file.read(chunk.length)
+        elif chunk.kind == b"PLTE":
+            file.seek(chunk.data_at)
+            palette = file.read(chunk.length)
+        elif chunk.kind == b"IDAT":
             if pixels_ended:
                 pixels_split = True
             else:
-                chunks.append((data_at, length))
-        elif kind == b"IEND":
+                chunks.append((chunk.data_at, chunk.length))
+        elif chunk.kind == b"IEND":
             complete = True
-            break
-        elif kind in {b"acTL", b"fcTL", b"fdAT"}:
+        elif chunk.kind in {b"acTL", b"fcTL", b"fdAT"}:
             animated = True
         elif chunks:
             pixels_ended = True
-            metadata_after = metadata_after or kind in _METADATA
-        position = following
+            metadata_after = metadata_after or chunk.kind in _METADATA
     return _Chunks(header, palette, chunks, pixels_split, animated, metadata_after, complete)
 
 
@@ -129,7 +156,7 @@ def png_layout(file: IO[bytes]) -> PngLayout | None:
     None also for anything broken (no IEND, a chunk past the end): the whole decode then says why.
     """
     found = _png_chunks(file)
-    if found is None or not found.complete or len(found.header) < 13 or not found.pixel_chunks:
+    if not found.complete or len(found.header) < 13 or not found.pixel_chunks:
         return None
     # IDAT not in one run: Pillow stops at the first gap. Animated: Pillow's frame handling decides
     # what is shown. Metadata after the pixels: it changes what the whole decode sees.
@@ -169,7 +196,7 @@ def png_pixels_complete(file: IO[bytes]) -> bool:
     Raises zlib.error when the pixel data does not inflate.
     """
     found = _png_chunks(file)
-    if found is None or len(found.header) < 13 or not found.pixel_chunks:
+    if len(found.header) < 13 or not found.pixel_chunks:
         return True
     width, height = int.from_bytes(found.header[0:4], "big"), int.from_bytes(found.header[4:8], "big")
     bit_depth, colour_type, _compression, _filtering, interlace = found.header[8:13]

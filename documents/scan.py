@@ -31,7 +31,8 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 from documents.constants import Verdict
 from documents.inspection import image_open, strict_decoding
-from documents.png_bands import PngLayout, png_bands, png_layout, png_pixels_complete
+from documents.png_bands import PngLayout, png_bands, png_chunk_headers, png_layout, png_pixels_complete
+from documents.sniffing import PNG_MAGIC
 
 # Thresholds (grey levels 0..255 and the Laplacian's variance), from the sample scans.
 DARK_MEAN_BELOW = 60.0
@@ -413,31 +414,16 @@ class _Parts(io.RawIOBase):
 def png_rebuild(file: IO[bytes]) -> list | None:
     """The parts of `file` (a PNG) a picture needs, up to IEND, as ranges of the file (read by their
     chunk headers: the file is never held in memory); None if the structure is odd."""
-    from documents.sniffing import PNG_MAGIC
-
-    file.seek(0, io.SEEK_END)
-    end = file.tell()
-    file.seek(0)
-    if file.read(len(PNG_MAGIC)) != PNG_MAGIC:
-        return None
     parts: list = [PNG_MAGIC]
-    position = len(PNG_MAGIC)
-    while position + 12 <= end:
-        file.seek(position)
-        head = file.read(8)
-        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
-        following = position + 12 + length
-        if following > end:
-            return None
-        if kind in _PNG_KEPT:
+    for chunk in png_chunk_headers(file):
+        if chunk.kind in _PNG_KEPT:
             last = parts[-1]
-            if isinstance(last, _FileRange) and last.offset + last.length == position:
-                parts[-1] = _FileRange(file, last.offset, last.length + following - position)
+            if isinstance(last, _FileRange) and last.offset + last.length == chunk.position:
+                parts[-1] = _FileRange(file, last.offset, last.length + chunk.following - chunk.position)
             else:
-                parts.append(_FileRange(file, position, following - position))
-        if kind == b"IEND":
+                parts.append(_FileRange(file, chunk.position, chunk.following - chunk.position))
+        if chunk.kind == b"IEND":
             return parts
-        position = following
     return None
 
 
